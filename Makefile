@@ -1,0 +1,44 @@
+# Bianmin — the two commands a new machine needs are `make demo` and `make test`.
+# Both run scripts/setup.sh first, which installs missing system packages.
+
+GO      ?= go
+BIN     := bin
+# Fyne logs a locale error under an unset or C locale; its lang package needs one.
+export LANG ?= C.UTF-8
+
+.PHONY: all setup build test vet bench fuzz demo clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	$(GO) build -o $(BIN)/ ./cmd/kiosk ./cmd/kioskctl ./cmd/officed
+
+vet: setup
+	$(GO) vet ./...
+
+# -race needs cgo, which the build has (Fyne, SQLite); it covers every package.
+test: setup
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+# Benchmarks print their ratio against the physical limit measured in the same run.
+bench: setup
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 1 -timeout 30m ./...
+
+# Short fuzzing of every decoder of outside input (the seed corpora also run in `make test`).
+FUZZTIME ?= 30s
+fuzz: setup
+	@set -e; for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+	  done; \
+	done
+
+demo: build
+	@scripts/demo.sh
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,137 @@
+// Package kiosk holds the kiosk's configuration and the wiring shared by the
+// kiosk binary and kioskctl. Screens live in kiosk/ui, storage in kiosk/store,
+// receipt layouts in kiosk/receipt.
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"bianmin/devices/serialport"
+)
+
+// SettingsKey is the settings row holding Config.
+const SettingsKey = "kiosk"
+
+// Config is the kiosk's local configuration, edited in technician mode and saved
+// in the kiosk database.
+type Config struct {
+	OfficeName    string        `json:"office_name"`
+	KioskName     string        `json:"kiosk_name"`
+	PublicBaseURL string        `json:"public_base_url"` // officed's public address; guide QR codes point here
+	Language      string        `json:"language"`        // "zh" or "en": the language a new session starts in
+	Landscape     bool          `json:"landscape"`
+	Printer       DeviceConfig  `json:"printer"`
+	TechPINHash   string        `json:"tech_pin_hash"` // bcrypt
+	IdleTimeout   time.Duration `json:"idle_timeout"`
+	Countdown     time.Duration `json:"countdown"`
+	TechIdle      time.Duration `json:"tech_idle"`
+}
+
+// DeviceConfig is how one serial device is reached.
+type DeviceConfig struct {
+	Port string          `json:"port"`
+	Baud int             `json:"baud"`
+	Flow serialport.Flow `json:"flow"`
+}
+
+// DefaultTechPIN is the PIN of a new kiosk; the technician page asks to change it.
+const DefaultTechPIN = "246810"
+
+// Defaults returns the configuration of a kiosk that was never set up.
+func Defaults() Config {
+	h, err := bcrypt.GenerateFromPassword([]byte(DefaultTechPIN), bcrypt.DefaultCost)
+	if err != nil {
+		panic(err) // only fails for inputs over 72 bytes
+	}
+	return Config{
+		OfficeName:    "南岗区花园街道办事处",
+		KioskName:     "kiosk-01",
+		PublicBaseURL: "http://127.0.0.1:8080",
+		Language:      "zh",
+		Printer:       DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
+		TechPINHash:   string(h),
+		IdleTimeout:   60 * time.Second,
+		Countdown:     10 * time.Second,
+		TechIdle:      5 * time.Minute,
+	}
+}
+
+// Validate reports the first unusable setting.
+func (c Config) Validate() error {
+	if strings.TrimSpace(c.OfficeName) == "" {
+		return errors.New("config: office name is empty")
+	}
+	u, err := url.Parse(c.PublicBaseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("config: public base URL %q must be an http(s) URL", c.PublicBaseURL)
+	}
+	if c.Language != "zh" && c.Language != "en" {
+		return fmt.Errorf("config: language %q must be zh or en", c.Language)
+	}
+	if c.IdleTimeout < 10*time.Second || c.Countdown < 3*time.Second || c.TechIdle < time.Minute {
+		return errors.New("config: idle timeout ≥ 10 s, countdown ≥ 3 s, technician idle ≥ 1 min")
+	}
+	if c.Printer.Baud != 0 {
+		if err := (serialport.Config{Name: "x", Baud: c.Printer.Baud, Flow: c.Printer.Flow}).Validate(); err != nil {
+			return fmt.Errorf("config: printer: %w", err)
+		}
+	}
+	return nil
+}
+
+// CheckPIN reports whether pin opens technician mode.
+func (c Config) CheckPIN(pin string) bool {
+	return bcrypt.CompareHashAndPassword([]byte(c.TechPINHash), []byte(pin)) == nil
+}
+
+// SetPIN replaces the technician PIN; it must be 6–8 digits.
+func (c *Config) SetPIN(pin string) error {
+	if len(pin) < 6 || len(pin) > 8 || strings.Trim(pin, "0123456789") != "" {
+		return errors.New("config: the PIN must be 6–8 digits")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pin), bcrypt.DefaultCost)
+	if err != nil {
+		return err
+	}
+	c.TechPINHash = string(h)
+	return nil
+}
+
+// GuideURL is the public page of a guide, encoded in checklist and phone QRs.
+func (c Config) GuideURL(id string) string {
+	return strings.TrimRight(c.PublicBaseURL, "/") + "/guides/" + url.PathEscape(id)
+}
+
+// Settings is where Config is kept (the kiosk store).
+type Settings interface {
+	Setting(ctx context.Context, key string, v any) (bool, error)
+	PutSetting(ctx context.Context, key string, v any) error
+}
+
+// LoadConfig returns the saved config, or the defaults (saved) on first start.
+func LoadConfig(ctx context.Context, s Settings) (Config, error) {
+	c := Defaults()
+	ok, err := s.Setting(ctx, SettingsKey, &c)
+	if err != nil {
+		return Config{}, err
+	}
+	if !ok {
+		return c, s.PutSetting(ctx, SettingsKey, c)
+	}
+	return c, c.Validate()
+}
+
+// SaveConfig validates and saves c; an invalid config changes nothing.
+func SaveConfig(ctx context.Context, s Settings, c Config) error {
+	if err := c.Validate(); err != nil {
+		return err
+	}
+	return s.PutSetting(ctx, SettingsKey, c)
+}
