@@ -1,0 +1,145 @@
+package kiosk
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"bianmin"
+	"bianmin/assets"
+	"bianmin/devices/printer"
+	"bianmin/devices/serialport"
+	"bianmin/kiosk/receipt"
+	"bianmin/kiosk/store"
+)
+
+// DBFile is the kiosk database inside the data directory.
+const DBFile = "kiosk.db"
+
+// Runtime is a running kiosk's back end: database, configuration and devices.
+// The kiosk binary hands its methods to the UI; kioskctl uses the same data
+// directory through it.
+type Runtime struct {
+	DB      *store.DB
+	Printer *PrinterSlot
+	// PortGlobs are extra places where serial ports live (simulator links), added
+	// to the system's list for the technician's port picker.
+	PortGlobs []string
+	Log       *slog.Logger
+
+	mu  sync.Mutex
+	cfg Config
+}
+
+// Open opens the kiosk in dataDir (created if missing): the database with the
+// shipped guides on first start, the saved configuration, and the printer.
+func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("kiosk: data directory: %w", err)
+	}
+	db, err := store.Open(ctx, filepath.Join(dataDir, DBFile))
+	if err != nil {
+		return nil, err
+	}
+	guides, err := assets.Guides()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	n, err := db.SeedGuides(ctx, guides)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if n > 0 {
+		log.Info("loaded shipped guides", "count", n)
+	}
+	cfg, err := LoadConfig(ctx, db)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	r := &Runtime{DB: db, Log: log, cfg: cfg}
+	r.Printer = NewPrinterSlot(OpenPrinter)
+	r.Printer.Apply(cfg.Printer)
+	return r, nil
+}
+
+// OpenPrinter opens the ESC/POS driver for a device config.
+func OpenPrinter(c DeviceConfig) (printer.Printer, error) {
+	return printer.Open(printer.Config{Port: c.Port, Baud: c.Baud, Flow: c.Flow})
+}
+
+// Close releases the devices and the database.
+func (r *Runtime) Close() error {
+	r.Printer.Apply(DeviceConfig{})
+	return r.DB.Close()
+}
+
+// Config returns the current configuration.
+func (r *Runtime) Config() Config {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.cfg
+}
+
+// SaveConfig validates and stores c, then applies it: a changed printer setting
+// reopens the printer at once.
+func (r *Runtime) SaveConfig(c Config) error {
+	if err := SaveConfig(context.Background(), r.DB, c); err != nil {
+		return err
+	}
+	r.mu.Lock()
+	old := r.cfg
+	r.cfg = c
+	r.mu.Unlock()
+	if old.Printer != c.Printer {
+		r.Printer.Apply(c.Printer)
+	}
+	return nil
+}
+
+// Checklist renders the 一次性告知 slip of g.
+func (r *Runtime) Checklist(g bianmin.Guide, c Config) ([]byte, error) {
+	return receipt.Checklist(g, c.OfficeName, c.GuideURL(g.ID), time.Now())
+}
+
+// TestPage renders the technician test page for the configured printer.
+func (r *Runtime) TestPage(c Config) ([]byte, error) {
+	return receipt.TestPage(receipt.TestInfo{
+		Office: c.OfficeName, Kiosk: c.KioskName, Port: c.Printer.Port,
+		Baud: c.Printer.Baud, Flow: c.Printer.Flow.String(), Now: time.Now(),
+	})
+}
+
+// Ports lists serial ports for the technician, live.
+func (r *Runtime) Ports() []string {
+	ports, err := serialport.List(r.PortGlobs...)
+	if err != nil {
+		r.Log.Warn("listing serial ports", "err", err)
+	}
+	return ports
+}
+
+var healthClient = &http.Client{Timeout: 3 * time.Second}
+
+// OfficeOnline reports whether officed answers its health check.
+func (r *Runtime) OfficeOnline(ctx context.Context) bool {
+	url := strings.TrimRight(r.Config().PublicBaseURL, "/") + "/healthz"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := healthClient.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
