@@ -16,6 +16,11 @@ import (
 // (576 dots / 12). A Chinese character takes two.
 const Columns = 48
 
+// usable is how many columns a text line may fill. A line that fills the paper
+// exactly makes many printers wrap on their own, so the LF after it would feed
+// an extra blank line.
+const usable = Columns - 1
+
 // DotsWide is the printable width in dots, for raster lines.
 const DotsWide = 576
 
@@ -33,7 +38,7 @@ func newWriter() *writer {
 // columns. A line with a character outside the 2-byte GB area is drawn as a
 // raster image instead (escpos.md), so rare characters still print.
 func (w *writer) line(s string, indent int) {
-	for i, part := range wrap(s, Columns, indent) {
+	for i, part := range wrap(s, usable, indent) {
 		if i > 0 {
 			part = strings.Repeat(" ", indent) + part
 		}
@@ -50,7 +55,7 @@ func (w *writer) line(s string, indent int) {
 	}
 }
 
-func (w *writer) rule(ch string) { w.d.Line(strings.Repeat(ch, Columns/cellWidth(ch))) }
+func (w *writer) rule(ch string) { w.d.Line(strings.Repeat(ch, usable/cellWidth(ch))) }
 
 // runeWidth is the number of half-width columns r occupies on the printer.
 func runeWidth(r rune) int {

@@ -29,7 +29,7 @@ func TestPage(t TestInfo) ([]byte, error) {
 	d.Line("时间 Time: " + t.Now.Format("2006-01-02 15:04:05"))
 	w.rule("=")
 	var ruler strings.Builder
-	for i := 1; i <= Columns; i++ {
+	for i := 1; i <= usable; i++ {
 		ruler.WriteByte(byte('0' + i%10))
 	}
 	d.Line(ruler.String())
