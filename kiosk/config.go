@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -44,19 +45,25 @@ type DeviceConfig struct {
 // DefaultTechPIN is the PIN of a new kiosk; the technician page asks to change it.
 const DefaultTechPIN = "246810"
 
-// Defaults returns the configuration of a kiosk that was never set up.
-func Defaults() Config {
+// defaultPINHash is computed once: bcrypt is deliberately slow, and every start
+// of kioskctl builds the defaults.
+var defaultPINHash = sync.OnceValue(func() string {
 	h, err := bcrypt.GenerateFromPassword([]byte(DefaultTechPIN), bcrypt.DefaultCost)
 	if err != nil {
 		panic(err) // only fails for inputs over 72 bytes
 	}
+	return string(h)
+})
+
+// Defaults returns the configuration of a kiosk that was never set up.
+func Defaults() Config {
 	return Config{
 		OfficeName:    "南岗区花园街道办事处",
 		KioskName:     "kiosk-01",
 		PublicBaseURL: "http://127.0.0.1:8080",
 		Language:      "zh",
 		Printer:       DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
-		TechPINHash:   string(h),
+		TechPINHash:   defaultPINHash(),
 		IdleTimeout:   60 * time.Second,
 		Countdown:     10 * time.Second,
 		TechIdle:      5 * time.Minute,
