@@ -79,7 +79,7 @@ type App struct {
 	networkText *widget.Label
 
 	mu          sync.Mutex // guards the last device states written by pollers
-	printerStat string
+	printerStat string     // translation keys, so a language switch re-renders them
 	officeStat  string
 }
 
@@ -99,8 +99,8 @@ func New(win fyne.Window, deps Deps) (*App, error) {
 	}
 	a := &App{win: win, deps: deps, th: &kioskTheme{}}
 	fyne.CurrentApp().Settings().SetTheme(a.th)
-	a.printerStat = tr("state.checking")
-	a.officeStat = tr("state.checking")
+	a.printerStat = "state.checking"
+	a.officeStat = "state.checking"
 	a.resetSession()
 	return a, nil
 }
@@ -129,11 +129,11 @@ func (a *App) Start(ctx context.Context) {
 func (a *App) pollDevices(ctx context.Context) {
 	for {
 		ps := a.printerState(ctx)
-		os := tr("state.offline")
+		os := "state.offline"
 		if a.deps.OfficeOnline != nil {
 			c, cancel := context.WithTimeout(ctx, 3*time.Second)
 			if a.deps.OfficeOnline(c) {
-				os = tr("state.online")
+				os = "state.online"
 			}
 			cancel()
 		}
@@ -149,7 +149,7 @@ func (a *App) pollDevices(ctx context.Context) {
 	}
 }
 
-// printerState describes the printer in the resident's words.
+// printerState is the translation key describing the printer.
 func (a *App) printerState(ctx context.Context) string {
 	c, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
@@ -158,12 +158,12 @@ func (a *App) printerState(ctx context.Context) string {
 		err = st.Err()
 	}
 	if err != nil {
-		return reason(err)
+		return reasonKey(err)
 	}
 	if st.PaperNearEnd {
-		return tr("state.near_end")
+		return "state.near_end"
 	}
-	return tr("state.ok")
+	return "state.ok"
 }
 
 // Touch records resident activity; every control calls it before acting.
@@ -295,7 +295,7 @@ func (a *App) header() fyne.CanvasObject {
 	office.SizeName = "subHeadingText"
 	// The logo corner doubles as the technician gesture: five taps within three
 	// seconds ask for the PIN. It looks like a plain emblem to residents.
-	logo := newTapArea(canvas.NewText("便民", a.th.Color(theme.ColorNamePrimary, theme.VariantLight)), a.logoTapped)
+	logo := newTapArea(emblem(a.th.Color(theme.ColorNamePrimary, theme.VariantLight)), a.logoTapped)
 	a.clock = widget.NewLabel(a.deps.Now().Format("2006-01-02 15:04"))
 	other := "en"
 	if a.language == "en" {
@@ -326,8 +326,8 @@ func (a *App) refreshFooter() {
 	a.mu.Lock()
 	ps, os := a.printerStat, a.officeStat
 	a.mu.Unlock()
-	a.printerText.SetText(tr("footer.printer", map[string]any{"State": ps}))
-	a.networkText.SetText(tr("footer.network", map[string]any{"State": os}))
+	a.printerText.SetText(tr("footer.printer", map[string]any{"State": tr(ps)}))
+	a.networkText.SetText(tr("footer.network", map[string]any{"State": tr(os)}))
 }
 
 func (a *App) logoTapped() {

@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -95,11 +94,10 @@ func (s *guidesScreen) build() fyne.CanvasObject {
 	}
 	from, to := s.pg.window(len(found))
 	for _, g := range found[from:to] {
-		b := a.button(fmt.Sprintf("%s\n%s", g.Title, g.Department), widget.MediumImportance,
+		b, card := a.card(g.Title, g.Department, false, true, 100,
 			func() { a.Push(&detailScreen{app: a, id: g.ID}) })
-		b.Alignment = widget.ButtonAlignLeading
 		s.results[g.ID] = b
-		list.Add(big(b))
+		list.Add(card)
 	}
 	prev, next, pageLabel := a.pagerControls(&s.pg, len(found))
 

@@ -1,12 +1,8 @@
 package ui
 
 import (
-	"image/color"
-
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -48,28 +44,15 @@ func (s *homeScreen) build() fyne.CanvasObject {
 }
 
 func (s *homeScreen) tile(sv service) fyne.CanvasObject {
-	a := s.app
-	title := widget.NewLabelWithStyle(tr("tile."+sv.key), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
-	sub := widget.NewLabel(tr("tile." + sv.key + ".sub"))
-	sub.Wrapping = fyne.TextWrapWord
-	bg := canvas.NewRectangle(color.NRGBA{0xff, 0xff, 0xff, 0xff})
-	bg.CornerRadius = 16
-	bg.StrokeWidth = 3
-	bg.StrokeColor = a.th.Color(theme.ColorNamePrimary, theme.VariantLight)
-	btn := a.button("", widget.LowImportance, func() {
+	sub := tr("tile." + sv.key + ".sub")
+	if !sv.ready {
+		sub = tr("tile.soon")
+	}
+	btn, obj := s.app.card(tr("tile."+sv.key), sub, true, sv.ready, 200, func() {
 		if sv.open != nil {
 			sv.open()
 		}
 	})
 	s.tiles[sv.key] = btn
-	if !sv.ready {
-		btn.Disable()
-		bg.StrokeColor = color.NRGBA{0xc8, 0xcc, 0xd2, 0xff}
-		title.Importance = widget.LowImportance
-		sub.SetText(tr("tile.soon"))
-	}
-	min := canvas.NewRectangle(color.Transparent)
-	min.SetMinSize(fyne.NewSize(400, 200))
-	return container.NewStack(min, bg, container.NewPadded(container.NewVBox(title, sub)), btn)
+	return obj
 }

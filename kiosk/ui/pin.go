@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -40,9 +41,11 @@ func (s *pinScreen) build() fyne.CanvasObject {
 		}
 		b := a.button(label, imp, func() { s.press(k) })
 		s.keys[k] = b
-		keys = append(keys, big(b))
+		keys = append(keys, b)
 	}
-	pad := container.NewGridWithColumns(3, keys...)
+	// Keys well above the minimum touch size: PINs are typed standing up.
+	pad := container.NewGridWrap(fyne.NewSize(220, 130), keys...)
+	pad = container.NewGridWrap(fyne.NewSize(3*220+2*theme.Padding(), 4*130+3*theme.Padding()), pad)
 	return container.NewBorder(container.NewVBox(title, dots, msg), a.navBar(), nil, nil, container.NewCenter(pad))
 }
 

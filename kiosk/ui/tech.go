@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -144,7 +143,7 @@ func (s *techScreen) poll() {
 		if err != nil {
 			line = err.Error()
 		} else {
-			line = statusLine(st.String(), st.Alerts())
+			line = st.String()
 		}
 		stop := false
 		fyne.DoAndWait(func() {
@@ -160,13 +159,6 @@ func (s *techScreen) poll() {
 		}
 		time.Sleep(2 * time.Second)
 	}
-}
-
-func statusLine(state string, alerts []string) string {
-	if len(alerts) == 0 {
-		return state
-	}
-	return state + " — " + strings.Join(alerts, ", ")
 }
 
 func contains(list []string, v string) bool {

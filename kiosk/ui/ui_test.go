@@ -395,4 +395,3 @@ func keys(m map[string]*widget.Button) []string {
 	}
 	return out
 }
-

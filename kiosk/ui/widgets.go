@@ -1,10 +1,12 @@
 package ui
 
 import (
+	"image/color"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 	qrcode "github.com/skip2/go-qrcode"
 )
@@ -40,7 +42,6 @@ func qrImage(data string, side float32) (fyne.CanvasObject, error) {
 	img.SetMinSize(fyne.NewSize(side, side))
 	return img, nil
 }
-
 
 // pager splits n items into pages of size per page; the kiosk pages with buttons
 // instead of swipe scrolling (SPEC §2.1).
@@ -84,4 +85,41 @@ func (a *App) pagerControls(p *pager, n int) (prev, next *widget.Button, label *
 		next.Disable()
 	}
 	return prev, next, label
+}
+
+// emblem is the red 便民 badge in the header's corner.
+func emblem(red color.Color) fyne.CanvasObject {
+	bg := canvas.NewRectangle(red)
+	bg.CornerRadius = 12
+	bg.SetMinSize(fyne.NewSize(96, 80))
+	t := canvas.NewText("便民", color.White)
+	t.TextSize = 30
+	t.TextStyle = fyne.TextStyle{Bold: true}
+	return container.NewStack(bg, container.NewCenter(t))
+}
+
+// card is a large tappable panel with a title and a subtitle (home tiles, guide
+// results). The returned button is the tap target, kept by screens for tests. A
+// disabled card is greyed and cannot be tapped.
+func (a *App) card(title, sub string, heading, enabled bool, minHeight float32, tapped func()) (*widget.Button, fyne.CanvasObject) {
+	t := widget.NewLabelWithStyle(title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	t.Wrapping = fyne.TextWrapWord
+	if heading {
+		t.SizeName = theme.SizeNameHeadingText
+	}
+	s := widget.NewLabel(sub)
+	s.Wrapping = fyne.TextWrapWord
+	bg := canvas.NewRectangle(color.White)
+	bg.CornerRadius = 16
+	bg.StrokeWidth = 3
+	bg.StrokeColor = a.th.Color(theme.ColorNamePrimary, theme.VariantLight)
+	btn := a.button("", widget.LowImportance, tapped)
+	if !enabled {
+		btn.Disable()
+		bg.StrokeColor = color.NRGBA{0xc8, 0xcc, 0xd2, 0xff}
+		t.Importance = widget.LowImportance
+	}
+	min := canvas.NewRectangle(color.Transparent)
+	min.SetMinSize(fyne.NewSize(minTouch.Width, minHeight))
+	return btn, container.NewStack(min, bg, container.NewVBox(t, s), btn)
 }
