@@ -37,7 +37,7 @@ func golden(t *testing.T, name string, got []byte) {
 	}
 }
 
-func fixture(t *testing.T) bianmin.Guide {
+func fixture(t testing.TB) bianmin.Guide {
 	t.Helper()
 	data, err := os.ReadFile("testdata/guide.json")
 	if err != nil {
