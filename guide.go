@@ -47,13 +47,17 @@ var MaterialForms = []string{"原件", "复印件", "原件和复印件"}
 
 var guideIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{1,62}$`)
 
+// ValidGuideID reports whether id can name a guide (2–63 of a-z, 0-9 and '-',
+// not starting with '-'). Servers answer impossible ids before asking storage.
+func ValidGuideID(id string) bool { return guideIDPattern.MatchString(id) }
+
 // Validate reports the first missing or malformed field. A guide that fails it is
 // never stored or published, so every screen and slip can rely on complete data.
 func (g *Guide) Validate() error {
 	bad := func(field, why string) error {
 		return Errorf(EINVALID, "guide %q: %s %s", g.ID, field, why)
 	}
-	if !guideIDPattern.MatchString(g.ID) {
+	if !ValidGuideID(g.ID) {
 		return bad("id", "must be 2–63 lowercase letters, digits or '-'")
 	}
 	for field, v := range map[string]string{

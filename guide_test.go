@@ -57,3 +57,15 @@ func FuzzParseGuide(f *testing.F) {
 		}
 	})
 }
+
+func TestValidGuideID(t *testing.T) {
+	for id, want := range map[string]bool{
+		"dibao-apply": true, "ab": true, "0a": true, "a-": true, strings.Repeat("a", 63): true,
+		"": false, "a": false, "-a": false, "A": false, strings.Repeat("a", 64): false,
+		"a_b": false, "../a": false, "a/b": false, "低保": false, "ａｂ": false, "a\n": false, "ab\x00": false,
+	} {
+		if got := ValidGuideID(id); got != want {
+			t.Errorf("ValidGuideID(%q) = %v, want %v", id, got, want)
+		}
+	}
+}

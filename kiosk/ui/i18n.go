@@ -15,9 +15,9 @@ import (
 // in assets/lang and the switch happens on every screen at once.
 func setLanguage(code string) {
 	if !localeEnabled() {
-		// LANGUAGE is ignored under the C locale; C.UTF-8 keeps the C behaviour
-		// for everything else.
-		os.Setenv("LANG", "C.UTF-8")
+		// LANGUAGE is ignored under the C locale. Go itself never reads LANG, so
+		// this only lets Fyne's locale lookup see LANGUAGE.
+		os.Setenv("LANG", "en_US.UTF-8")
 	}
 	locale := "en"
 	if code == "zh" {

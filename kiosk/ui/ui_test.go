@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -20,7 +19,7 @@ import (
 	"bianmin/devices/printer"
 	"bianmin/kiosk"
 	"bianmin/kiosk/receipt"
-	"bianmin/kiosk/store"
+	"bianmin/office/inmem"
 )
 
 // memPrinter is an in-memory printer.Printer: it keeps what it was sent and
@@ -75,16 +74,14 @@ func newFixture(t *testing.T) *fixture {
 	t.Helper()
 	test.NewTempApp(t)
 	t.Setenv("LANG", "C.UTF-8")
-	db, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "kiosk.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	// The in-memory guide service keeps these tests free of cgo (SQLite); the
+	// store passes the same search contract in its own tests.
 	guides, err := assets.Guides()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.SeedGuides(context.Background(), guides); err != nil {
+	db, err := inmem.NewGuideService(guides)
+	if err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{prn: &memPrinter{}, clock: &clock{t: time.Date(2026, 11, 25, 9, 0, 0, 0, time.Local)}, cfg: kiosk.Defaults()}

@@ -14,23 +14,6 @@ import (
 // keeps a pasted novel from costing a scan per byte.
 const maxQuery = 64
 
-// validGuideID mirrors the id rule of bianmin.Guide.Validate (2–63 of a-z, 0-9
-// and '-', not starting with '-'). Ids that cannot exist are answered with the
-// 404 page before any storage is asked, so junk never reaches a query or a log
-// line at length.
-func validGuideID(id string) bool {
-	if len(id) < 2 || len(id) > 63 || id[0] == '-' {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		c := id[i]
-		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
 const guideNotFound = "未找到该办事指南"
 
 type guidePage struct {
@@ -40,7 +23,7 @@ type guidePage struct {
 
 func (h *Handler) serveGuide(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	if !validGuideID(id) {
+	if !bianmin.ValidGuideID(id) {
 		h.notFound(w, r, guideNotFound)
 		return
 	}
