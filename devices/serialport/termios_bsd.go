@@ -1,0 +1,9 @@
+//go:build darwin || freebsd || netbsd || openbsd || dragonfly
+
+package serialport
+
+import "golang.org/x/sys/unix"
+
+func getTermios(fd int) (*unix.Termios, error) { return unix.IoctlGetTermios(fd, unix.TIOCGETA) }
+
+func setTermios(fd int, t *unix.Termios) error { return unix.IoctlSetTermios(fd, unix.TIOCSETA, t) }
