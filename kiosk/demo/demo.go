@@ -1,0 +1,43 @@
+// Package demo wires a kiosk to simulated devices for `kiosk --demo`: it uses the
+// simulators already running in a directory (started by `kioskctl sim …`, so a
+// presenter can inject faults from a terminal) or starts them in process.
+package demo
+
+import (
+	"context"
+	"log/slog"
+	"path/filepath"
+
+	"bianmin/devices/serialport"
+	"bianmin/devices/sim"
+	"bianmin/kiosk"
+)
+
+// Devices are the simulator link names the technician's port list shows.
+var Devices = []string{"printer", "idcard", "cash", "scanner"}
+
+// Wire points rt's devices at the simulators in dir, starting them if none
+// answer there. The returned function stops what Wire started.
+func Wire(ctx context.Context, rt *kiosk.Runtime, dir string, log *slog.Logger) (func(), error) {
+	stop := func() {}
+	if _, err := sim.Control(dir, "status"); err != nil {
+		bench, err := sim.Start(dir, sim.NewPrinter())
+		if err != nil {
+			return nil, err
+		}
+		log.Info("demo: started simulators", "dir", dir)
+		stop = func() { bench.Close() }
+	} else {
+		log.Info("demo: using running simulators", "dir", dir)
+	}
+	for _, d := range Devices {
+		rt.PortGlobs = append(rt.PortGlobs, filepath.Join(dir, d))
+	}
+	cfg := rt.Config()
+	cfg.Printer = kiosk.DeviceConfig{Port: filepath.Join(dir, "printer"), Baud: 115200, Flow: serialport.FlowNone}
+	if err := rt.SaveConfig(cfg); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
