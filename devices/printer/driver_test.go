@@ -69,6 +69,9 @@ func (r *rig) open(t *testing.T) *printer.Driver {
 
 func (r *rig) do(t *testing.T, words ...string) {
 	t.Helper()
+	if words[0] != "unplug" && words[0] != "replug" {
+		words = append([]string{"printer"}, words...) // fault modes need the device named
+	}
 	if _, err := r.bench.Do(words...); err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@
 package sim
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -31,6 +32,12 @@ type Device interface {
 	// Handle applies a control event (first word, then the rest). handled is
 	// false for events the device does not own; reply is the text after "ok".
 	Handle(event string, args []string) (reply string, handled bool, err error)
+	// Events are the event words the device takes without being named
+	// ("paper end" rather than "printer paper end"). Two devices on one bench
+	// must not share one: the bench refuses to start, so an event like "jam"
+	// can never reach the wrong device. Handle may accept more words when the
+	// device is named ("printer jam").
+	Events() []string
 	// State is a one-line summary for the "status" event.
 	State() string
 }
@@ -67,11 +74,19 @@ func Start(dir string, devices ...Device) (*Bench, error) {
 		}
 		os.Remove(sock)
 	}
+	owner := map[string]string{} // unnamed event word -> device
 	for _, d := range devices {
 		name := d.Name()
 		if name == "" || name == ControlSocket || strings.ContainsAny(name, "/ \t") || b.links[name] != nil {
 			b.Close()
 			return nil, fmt.Errorf("sim: bad or duplicate device name %q", name)
+		}
+		for _, ev := range d.Events() {
+			if other, dup := owner[ev]; dup || ev == "status" || ev == "unplug" || ev == "replug" {
+				b.Close()
+				return nil, fmt.Errorf("sim: event %q of %s is also taken by %s", ev, name, cmp.Or(other, "the bench"))
+			}
+			owner[ev] = name
 		}
 		l, err := NewLink(filepath.Join(dir, name))
 		if err != nil {
@@ -178,7 +193,11 @@ func (b *Bench) Do(words ...string) (string, error) {
 		}
 	}
 	for _, d := range b.devices {
-		if reply, handled, err := d.Handle(event, args); handled || err != nil {
+		if slices.Contains(d.Events(), event) {
+			reply, handled, err := d.Handle(event, args)
+			if !handled && err == nil {
+				err = fmt.Errorf("unknown event %q", strings.Join(words, " "))
+			}
 			return reply, err
 		}
 	}

@@ -340,6 +340,13 @@ func (p *Printer) WaitText(ctx context.Context, s string) error {
 	return p.Wait(ctx, func(c []escpos.Cmd) bool { return strings.Contains(escpos.PlainText(c), s) })
 }
 
+// Events are the printer's unnamed events: the paper, cover and offline states
+// of SPEC §3. Fault modes shared in name with other devices (jam, garbage,
+// mute, reset …) need the device named: "printer jam".
+func (p *Printer) Events() []string {
+	return []string{"paper", "cover", "offline", "cutter", "printed"}
+}
+
 // Handle applies the printer's control events:
 //
 //	paper end|near|ok   cover open|closed   offline on|off

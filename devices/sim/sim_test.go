@@ -80,14 +80,14 @@ func TestPrinterStatusBytes(t *testing.T) {
 		{"paper end", [][]string{{"paper", "end"}}, []byte{0x1A, 0x32, 0x12, 0x7E}},
 		{"cover open", [][]string{{"cover", "open"}}, []byte{0x1A, 0x16, 0x12, 0x12}},
 		{"offline", [][]string{{"offline", "on"}}, []byte{0x1A, 0x12, 0x12, 0x12}},
-		{"jam", [][]string{{"jam"}}, []byte{0x1A, 0x52, 0x16, 0x12}},
+		{"jam", [][]string{{"printer", "jam"}}, []byte{0x1A, 0x52, 0x16, 0x12}},
 		{"cutter", [][]string{{"cutter", "error"}}, []byte{0x1A, 0x52, 0x1A, 0x12}},
 		{"cover and paper", [][]string{{"cover", "open"}, {"paper", "end"}}, []byte{0x1A, 0x36, 0x12, 0x7E}},
-		{"garbage", [][]string{{"answer", "garbage"}}, []byte{0xFF, 0xFF, 0xFF, 0xFF}},
-		{"recovered", [][]string{{"paper", "end"}, {"cover", "open"}, {"reset"}}, []byte{0x12, 0x12, 0x12, 0x12}},
+		{"garbage", [][]string{{"printer", "answer", "garbage"}}, []byte{0xFF, 0xFF, 0xFF, 0xFF}},
+		{"recovered", [][]string{{"paper", "end"}, {"cover", "open"}, {"printer", "reset"}}, []byte{0x12, 0x12, 0x12, 0x12}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := Control(dir, "reset"); err != nil {
+			if _, err := Control(dir, "printer", "reset"); err != nil {
 				t.Fatal(err)
 			}
 			for _, ev := range tc.events {
@@ -106,7 +106,7 @@ func TestPrinterStatusBytes(t *testing.T) {
 func TestPrinterMuteAnswersNothing(t *testing.T) {
 	b, p, dir := startPrinter(t)
 	port := host(t, filepath.Join(dir, "printer"))
-	if _, err := b.Do("mute", "on"); err != nil {
+	if _, err := b.Do("printer", "mute", "on"); err != nil {
 		t.Fatal(err)
 	}
 	write(t, port, allStatus)
@@ -253,7 +253,8 @@ func TestControlEvents(t *testing.T) {
 		{"offline on", []string{"offline", "on"}, "", "offline"},
 		{"offline off", []string{"offline", "off"}, "", "online"},
 		{"addressed", []string{"printer", "jam"}, "", "jam"},
-		{"jam clear", []string{"jam", "clear"}, "", "online"},
+		{"jam clear", []string{"printer", "jam", "clear"}, "", "online"},
+		{"jam needs the device named", []string{"jam"}, `unknown event "jam"`, ""},
 		{"unknown event", []string{"xyz"}, `unknown event "xyz"`, ""},
 		{"unknown for device", []string{"printer", "bill", "2000"}, `unknown event "bill 2000" for printer`, ""},
 		{"bad argument", []string{"paper", "wet"}, `paper: want end, near or ok, not "wet"`, ""},
@@ -275,6 +276,12 @@ func TestControlEvents(t *testing.T) {
 			}
 		})
 	}
+	t.Run("event claimed twice", func(t *testing.T) {
+		if _, err := Start(t.TempDir(), NewPrinter(), &renamed{NewPrinter(), "printer2"}); err == nil ||
+			!strings.Contains(err.Error(), "also taken by printer") {
+			t.Errorf("two devices owning \"paper\": %v", err)
+		}
+	})
 	t.Run("status", func(t *testing.T) {
 		p.SetPaper(PaperEnd)
 		reply, err := Control(dir, "status")
@@ -324,3 +331,11 @@ func TestStartOverStaleFiles(t *testing.T) {
 		t.Errorf("link -> %q", target)
 	}
 }
+
+// renamed is a printer under another link name, for bench tests.
+type renamed struct {
+	*Printer
+	name string
+}
+
+func (r *renamed) Name() string { return r.name }

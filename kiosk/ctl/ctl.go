@@ -90,16 +90,51 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch cmd {
 	case "help", "-h", "--help":
 		return flag.ErrHelp
-	case "ports":
-		return ports(rest, stdout)
-	case "sim":
-		return simCmd(ctx, rest, stdout, stderr)
-	case "print":
-		return printCmd(ctx, rest, stdout)
-	case "guides":
-		return guidesCmd(ctx, rest, stdout)
+	}
+	if run, ok := commands[cmd]; ok {
+		return run(ctx, rest, stdout, stderr)
 	}
 	return usageErr("unknown command %q", cmd)
+}
+
+// command runs one top-level command with the arguments after its name.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// commands are kioskctl's top-level commands. Each device's commands live in a
+// file of their own and register here.
+var commands = map[string]command{
+	"ports":  func(_ context.Context, a []string, o, _ io.Writer) error { return ports(a, o) },
+	"sim":    simCmd,
+	"print":  func(ctx context.Context, a []string, o, _ io.Writer) error { return printCmd(ctx, a, o) },
+	"guides": func(ctx context.Context, a []string, o, _ io.Writer) error { return guidesCmd(ctx, a, o) },
+}
+
+// simDevices make the simulated devices that `sim NAME` and `sim all` start,
+// in the order `sim all` starts them. Each device's file adds its own.
+var simDevices = []simDevice{{name: "printer", make: newSimPrinter}}
+
+type simDevice struct {
+	name string
+	make func(o simOptions) (sim.Device, error)
+}
+
+// simOptions are the sim flags that some devices use.
+type simOptions struct {
+	capture string // printer: append received bytes to this file
+	baud    int    // model the wire time of this rate
+}
+
+func newSimPrinter(o simOptions) (sim.Device, error) {
+	p := sim.NewPrinter()
+	if o.baud > 0 {
+		p.SetBaud(o.baud)
+	}
+	if o.capture != "" {
+		if err := p.CaptureTo(o.capture); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
 }
 
 // parse parses flags that may stand before, between or after positional
@@ -153,12 +188,13 @@ func ports(args []string, stdout io.Writer) error {
 
 func simCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usageErr("sim needs printer or ctl")
+		return usageErr("sim needs a device, all or ctl")
 	}
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	dir := fs.String("dir", "", "simulator directory")
-	capture := fs.String("capture", "", "append every byte the printer receives to FILE")
-	baud := fs.Int("baud", 0, "model the wire time of this baud rate (0: as fast as the pty)")
+	var o simOptions
+	fs.StringVar(&o.capture, "capture", "", "append every byte the printer receives to FILE")
+	fs.IntVar(&o.baud, "baud", 0, "model the wire time of this baud rate (0: as fast as the pty)")
 	dataFlag(fs)
 	pos, err := parse(fs, args[1:])
 	if err != nil {
@@ -167,8 +203,7 @@ func simCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *dir == "" {
 		return usageErr("sim %s needs --dir DIR", args[0])
 	}
-	switch args[0] {
-	case "ctl":
+	if args[0] == "ctl" {
 		if len(pos) == 0 {
 			return usageErr("sim ctl needs an event")
 		}
@@ -178,29 +213,35 @@ func simCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 		fmt.Fprintln(stdout, reply)
 		return nil
-	case "printer":
-		if len(pos) > 0 {
-			return usageErr("sim printer takes no arguments")
+	}
+	if len(pos) > 0 {
+		return usageErr("sim %s takes no arguments", args[0])
+	}
+	var devices []sim.Device
+	for _, sd := range simDevices {
+		if args[0] != "all" && args[0] != sd.name {
+			continue
 		}
-		p := sim.NewPrinter()
-		if *baud > 0 {
-			p.SetBaud(*baud)
-		}
-		if *capture != "" {
-			if err := p.CaptureTo(*capture); err != nil {
-				return err
-			}
-		}
-		bench, err := sim.Start(*dir, p)
+		d, err := sd.make(o)
 		if err != nil {
 			return err
 		}
-		defer bench.Close()
-		fmt.Fprintf(stdout, "printer simulator: %s/printer -> %s; control %s/%s\n", *dir, bench.Link("printer").TTY(), *dir, sim.ControlSocket)
-		<-ctx.Done()
-		return nil
+		devices = append(devices, d)
 	}
-	return usageErr("unknown sim command %q", args[0])
+	if len(devices) == 0 {
+		return usageErr("unknown sim command %q", args[0])
+	}
+	bench, err := sim.Start(*dir, devices...)
+	if err != nil {
+		return err
+	}
+	defer bench.Close()
+	for _, d := range devices {
+		fmt.Fprintf(stdout, "%s simulator: %s/%s -> %s\n", d.Name(), *dir, d.Name(), bench.Link(d.Name()).TTY())
+	}
+	fmt.Fprintf(stdout, "control socket: %s/%s\n", *dir, sim.ControlSocket)
+	<-ctx.Done()
+	return nil
 }
 
 func printCmd(ctx context.Context, args []string, stdout io.Writer) error {
