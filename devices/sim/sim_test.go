@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -339,3 +340,19 @@ type renamed struct {
 }
 
 func (r *renamed) Name() string { return r.name }
+
+func TestPaceHoldsTheLineRate(t *testing.T) {
+	a, b := net.Pipe()
+	defer a.Close()
+	defer b.Close()
+	go io.Copy(io.Discard, b)
+	w := Pace(a, 9600)
+	start := time.Now()
+	if _, err := w.Write(make([]byte, 480)); err != nil {
+		t.Fatal(err)
+	}
+	// 480 bytes × 10 bits at 9600 baud is 0.5 s on the wire.
+	if el := time.Since(start); el < 480*time.Millisecond {
+		t.Errorf("480 bytes written in %v at 9600 baud, faster than the wire", el)
+	}
+}
