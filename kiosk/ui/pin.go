@@ -100,5 +100,8 @@ func (s *pinScreen) setPIN() {
 		return
 	}
 	a.deps.Log.Info("technician PIN changed")
+	if t, ok := a.stack[len(a.stack)-2].(*techScreen); ok {
+		t.message = tr("tech.pin_changed")
+	}
 	a.Back()
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
+	"bianmin/devices/printer"
 	"bianmin/devices/serialport"
 	"bianmin/kiosk"
 )
@@ -143,7 +145,7 @@ func (s *techScreen) poll() {
 		if err != nil {
 			line = err.Error()
 		} else {
-			line = st.String()
+			line = statusText(st)
 		}
 		stop := false
 		fyne.DoAndWait(func() {
@@ -168,4 +170,30 @@ func contains(list []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// statusText is the technician's live status line in the session's language.
+func statusText(st printer.Status) string {
+	var parts []string
+	for _, f := range []struct {
+		on  bool
+		key string
+	}{
+		{st.Offline, "status.offline"},
+		{st.CoverOpen, "status.cover_open"},
+		{st.PaperEnd || st.PaperEndStop, "status.paper_end"},
+		{st.PaperNearEnd && !st.PaperEnd, "status.paper_near_end"},
+		{st.CutterError, "status.cutter"},
+		{st.Mechanical, "status.mechanical"},
+		{st.Unrecoverable, "status.unrecoverable"},
+		{st.Error && !st.CutterError && !st.Mechanical && !st.Unrecoverable, "status.error"},
+	} {
+		if f.on {
+			parts = append(parts, tr(f.key))
+		}
+	}
+	if len(parts) == 0 {
+		return tr("status.ok")
+	}
+	return strings.Join(parts, "，")
 }

@@ -392,3 +392,35 @@ func keys(m map[string]*widget.Button) []string {
 	}
 	return out
 }
+
+func TestChangePINAndLiveStatusText(t *testing.T) {
+	f := newFixture(t)
+	f.app.tech = true
+	f.app.Push(&techScreen{app: f.app})
+	f.app.Push(&pinScreen{app: f.app, set: true})
+	pin := f.app.Current().(*pinScreen)
+	for _, k := range "97531" { // too short: refused, nothing saved
+		test.Tap(pin.keys[string(k)])
+	}
+	test.Tap(pin.keys["ok"])
+	if !f.cfg.CheckPIN(kiosk.DefaultTechPIN) {
+		t.Fatal("a 5-digit PIN was saved")
+	}
+	pin = f.app.Current().(*pinScreen)
+	for _, k := range "97531864" {
+		test.Tap(pin.keys[string(k)])
+	}
+	test.Tap(pin.keys["ok"])
+	tech, ok := f.app.Current().(*techScreen)
+	if !ok || !f.cfg.CheckPIN("97531864") || tech.message != tr("tech.pin_changed") {
+		t.Fatalf("after a valid new PIN: screen %T, message %q", f.app.Current(), tech.message)
+	}
+
+	if got := statusText(printer.Status{}); got != tr("status.ok") {
+		t.Errorf("healthy printer reads %q", got)
+	}
+	got := statusText(printer.Status{Offline: true, PaperEnd: true, PaperEndStop: true})
+	if !strings.Contains(got, tr("status.paper_end")) || !strings.Contains(got, tr("status.offline")) {
+		t.Errorf("paper end reads %q", got)
+	}
+}
