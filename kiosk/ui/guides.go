@@ -34,9 +34,9 @@ type guidesScreen struct {
 
 func (s *guidesScreen) build() fyne.CanvasObject {
 	a := s.app
-	if s.pg.per == 0 {
-		s.pg.per = 6
-	}
+	landscape := a.deps.Config().Landscape
+	// As many results as fit below the search controls without scrolling.
+	s.pg.per = map[[2]bool]int{{false, false}: 6, {false, true}: 4, {true, false}: 4, {true, true}: 3}[[2]bool{landscape, a.th.large}]
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 
@@ -103,12 +103,17 @@ func (s *guidesScreen) build() fyne.CanvasObject {
 
 	title := widget.NewLabelWithStyle(tr("guides.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = "headingText"
-	top := container.NewVBox(title, searchRow,
+	controls := container.NewVBox(title, searchRow,
 		container.NewGridWrap(fyne.NewSize(150, 80), hot...),
 		container.NewGridWrap(fyne.NewSize(180, 80), catObjs...),
 		s.message)
 	bottom := a.navBar(big(prev), pageLabel, big(next))
-	return container.NewBorder(top, bottom, nil, nil, container.NewVBox(list, layout.NewSpacer()))
+	if landscape {
+		// Side by side: the controls stay in view while results page.
+		return container.NewBorder(nil, bottom, nil, nil,
+			container.NewGridWithColumns(2, container.NewVBox(controls, layout.NewSpacer()), container.NewVBox(list, layout.NewSpacer())))
+	}
+	return container.NewBorder(controls, bottom, nil, nil, container.NewVBox(list, layout.NewSpacer()))
 }
 
 func (s *guidesScreen) runSearch(q string) {
