@@ -89,7 +89,11 @@ var Classes = []string{"guides", "units", "grid", "config", "bills", "tickets"}
 
 // Changes is one page of the feed after a cursor. When MustRefetch names
 // classes, the kiosk drops its copy of each and pulls it again from cursor 0
-// with class=C, replacing the class in one transaction.
+// with class=C, replacing the class in one transaction. A must_refetch answer
+// carries no changes, and its Cursor is where the kiosk continues after the
+// refetch: the kiosk's own cursor when classes were reset since it, the feed's
+// end when the kiosk's cursor lies beyond the feed (officed was restored from a
+// backup).
 type Changes struct {
 	Changes     []Change `json:"changes"`
 	Cursor      int64    `json:"cursor"` // pass back as ?cursor= to continue

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 )
 
 const okRecord = `{"id":"0193a1b2-c3d4-7e5f-8a6b-1c2d3e4f5a6b","seq":1,"kind":"ticket","schema":1,"created":"2026-11-25T09:00:00+08:00","data":{"category":"供水"}}`
@@ -72,4 +73,26 @@ func FuzzDecodeBatch(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestNewID(t *testing.T) {
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+	seen := map[string]bool{}
+	for i := 0; i < 1000; i++ {
+		id := NewID(at)
+		if !ValidID(id) {
+			t.Fatalf("%s is not a UUIDv7", id)
+		}
+		if seen[id] {
+			t.Fatalf("%s repeated", id)
+		}
+		seen[id] = true
+	}
+	a, b := NewID(at), NewID(at.Add(time.Millisecond))
+	if a[:13] >= b[:13] {
+		t.Errorf("ids do not sort by time: %s then %s", a, b)
+	}
+	if got := NewID(at)[:13]; got != "01a211ee-ea80" { // 1764061200000 ms
+		t.Errorf("timestamp bits %s", got)
+	}
 }
