@@ -36,39 +36,40 @@ func (d *DB) PutGuides(ctx context.Context, source string, guides []bianmin.Guid
 			return err
 		}
 	}
-	tx, err := d.db.BeginTx(ctx, nil)
+	return d.Update(ctx, func(tx *Tx) error {
+		for _, g := range guides {
+			if err := tx.putGuide(ctx, source, g); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// putGuide stores one validated guide with its search keys.
+func (tx *Tx) putGuide(ctx context.Context, source string, g bianmin.Guide) error {
+	doc, err := json.Marshal(g)
 	if err != nil {
 		return err
 	}
-	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO guides
+	var mats []string
+	for _, m := range g.Materials {
+		mats = append(mats, m.Name, m.Note)
+	}
+	_, err = tx.ExecContext(ctx, `INSERT INTO guides
 		(id, title, category, doc, title_key, category_key, dept_key, materials_key, source, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET title = excluded.title, category = excluded.category,
 			doc = excluded.doc, title_key = excluded.title_key, category_key = excluded.category_key,
 			dept_key = excluded.dept_key, materials_key = excluded.materials_key,
-			source = excluded.source, updated = excluded.updated`)
+			source = excluded.source, updated = excluded.updated`,
+		g.ID, g.Title, g.Category, string(doc),
+		bianmin.SearchKey(g.Title), bianmin.SearchKey(g.Category), bianmin.SearchKey(g.Department),
+		bianmin.SearchKey(strings.Join(mats, "\n")), source, g.Updated)
 	if err != nil {
-		return err
+		return fmt.Errorf("store: guide %s: %w", g.ID, err)
 	}
-	defer stmt.Close()
-	for _, g := range guides {
-		doc, err := json.Marshal(g)
-		if err != nil {
-			return err
-		}
-		var mats []string
-		for _, m := range g.Materials {
-			mats = append(mats, m.Name, m.Note)
-		}
-		_, err = stmt.ExecContext(ctx, g.ID, g.Title, g.Category, string(doc),
-			bianmin.SearchKey(g.Title), bianmin.SearchKey(g.Category), bianmin.SearchKey(g.Department),
-			bianmin.SearchKey(strings.Join(mats, "\n")), source, g.Updated)
-		if err != nil {
-			return fmt.Errorf("store: guide %s: %w", g.ID, err)
-		}
-	}
-	return tx.Commit()
+	return nil
 }
 
 // Guide implements bianmin.GuideService.

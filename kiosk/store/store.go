@@ -26,8 +26,9 @@ var migrations embed.FS
 
 // DB is the kiosk database.
 type DB struct {
-	db   *sql.DB
-	path string
+	db     *sql.DB
+	path   string
+	sealer Sealer
 }
 
 // DSN returns the connection string with the kiosk's durability settings.

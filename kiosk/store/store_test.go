@@ -238,3 +238,5 @@ func TestSettings(t *testing.T) {
 		t.Fatalf("setting round trip: %v %v %+v", ok, err, v)
 	}
 }
+
+func bianminFilter(q string) bianmin.GuideFilter { return bianmin.GuideFilter{Query: q} }
