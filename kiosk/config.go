@@ -33,6 +33,11 @@ type Config struct {
 	IdleTimeout   time.Duration `json:"idle_timeout"`
 	Countdown     time.Duration `json:"countdown"`
 	TechIdle      time.Duration `json:"tech_idle"`
+	// PurgeAfter is how long personal data stays on the kiosk after officed
+	// acknowledged it (SPEC §4).
+	PurgeAfter time.Duration `json:"purge_after"`
+	// SyncEvery is the pause between sync rounds while officed answers.
+	SyncEvery time.Duration `json:"sync_every"`
 }
 
 // DeviceConfig is how one serial device is reached.
@@ -67,6 +72,8 @@ func Defaults() Config {
 		IdleTimeout:   60 * time.Second,
 		Countdown:     10 * time.Second,
 		TechIdle:      5 * time.Minute,
+		PurgeAfter:    7 * 24 * time.Hour,
+		SyncEvery:     30 * time.Second,
 	}
 }
 
@@ -84,6 +91,9 @@ func (c Config) Validate() error {
 	}
 	if c.IdleTimeout < 10*time.Second || c.Countdown < 3*time.Second || c.TechIdle < time.Minute {
 		return errors.New("config: idle timeout ≥ 10 s, countdown ≥ 3 s, technician idle ≥ 1 min")
+	}
+	if c.PurgeAfter < time.Minute || c.SyncEvery < time.Second {
+		return errors.New("config: purge after ≥ 1 min, sync every ≥ 1 s")
 	}
 	if c.Printer.Baud != 0 {
 		if err := (serialport.Config{Name: "x", Baud: c.Printer.Baud, Flow: c.Printer.Flow}).Validate(); err != nil {

@@ -15,8 +15,10 @@ import (
 	"bianmin/assets"
 	"bianmin/devices/printer"
 	"bianmin/devices/serialport"
+	"bianmin/kiosk/keyring"
 	"bianmin/kiosk/receipt"
 	"bianmin/kiosk/store"
+	"bianmin/sync/client"
 )
 
 // DBFile is the kiosk database inside the data directory.
@@ -32,9 +34,13 @@ type Runtime struct {
 	// to the system's list for the technician's port picker.
 	PortGlobs []string
 	Log       *slog.Logger
+	// Keys seal personal data in DB and sign requests to officed.
+	Keys *keyring.Keys
 
-	mu  sync.Mutex
-	cfg Config
+	mu      sync.Mutex
+	cfg     Config
+	started time.Time
+	syncer  *client.Syncer
 }
 
 // Open opens the kiosk in dataDir (created if missing): the database with the
@@ -43,10 +49,15 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("kiosk: data directory: %w", err)
 	}
+	keys, err := keyring.Load(dataDir)
+	if err != nil {
+		return nil, err
+	}
 	db, err := store.Open(ctx, filepath.Join(dataDir, DBFile))
 	if err != nil {
 		return nil, err
 	}
+	db.SetSealer(keys)
 	guides, err := assets.Guides()
 	if err != nil {
 		db.Close()
@@ -65,7 +76,7 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 		db.Close()
 		return nil, err
 	}
-	r := &Runtime{DB: db, Log: log, cfg: cfg}
+	r := &Runtime{DB: db, Log: log, Keys: keys, cfg: cfg, started: time.Now()}
 	r.Printer = NewPrinterSlot(OpenPrinter)
 	r.Printer.Apply(cfg.Printer)
 	return r, nil

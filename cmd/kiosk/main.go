@@ -94,6 +94,7 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 		return err
 	}
 	u.Start(ctx)
+	rt.RunSync(ctx)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)

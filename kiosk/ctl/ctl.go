@@ -40,6 +40,10 @@ const usage = `usage: kioskctl COMMAND [ARGS] [--data DIR]
   guides list                             id<TAB>title, one per line
   guides search QUERY                     matching guides, best first
   guides show ID [--json]                 one guide (--json: the whole guide)
+  enroll --server URL --code CODE         enroll this kiosk with officed (one-time code)
+  queue                                   outbox counts: state<TAB>kind<TAB>count
+  sync now [--timeout D]                  one full push and pull; exit 1 if officed cannot be reached
+  loadgen --records N                     queue N synthetic records of every kind
 
 --data DIR is the kiosk's data directory (default $BIANMIN_KIOSK_DATA or kiosk-data).
 `

@@ -1,0 +1,135 @@
+package kiosk
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"bianmin/sync/client"
+	"bianmin/sync/wire"
+)
+
+// Version is the kiosk software version reported in heartbeats.
+const Version = "0.1.0"
+
+const enrollmentKey = "sync.enrollment"
+
+// Enrollment is this kiosk's identity at officed.
+type Enrollment struct {
+	KioskID  string    `json:"kiosk_id"`
+	Name     string    `json:"name"`
+	Server   string    `json:"server"`
+	Enrolled time.Time `json:"enrolled"`
+}
+
+// Enrollment returns the kiosk's enrollment, and false if it never enrolled.
+func (r *Runtime) Enrollment(ctx context.Context) (Enrollment, bool, error) {
+	var e Enrollment
+	ok, err := r.DB.Setting(ctx, enrollmentKey, &e)
+	return e, ok, err
+}
+
+// Enroll registers the kiosk with officed at server using a one-time code,
+// sending the public half of the kiosk's signing key. A kiosk may enroll again
+// (a new code) after a revocation or a move to another office.
+func (r *Runtime) Enroll(ctx context.Context, server, code string) (Enrollment, error) {
+	u, err := url.Parse(server)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Enrollment{}, fmt.Errorf("enroll: server %q must be an http(s) URL", server)
+	}
+	code = strings.TrimSpace(code)
+	if code == "" {
+		return Enrollment{}, fmt.Errorf("enroll: the one-time code is empty")
+	}
+	name := r.Config().KioskName
+	resp, err := client.Enroll(ctx, nil, server, code, name, r.Keys.Public())
+	if err != nil {
+		return Enrollment{}, fmt.Errorf("enroll: %w", err)
+	}
+	e := Enrollment{KioskID: resp.KioskID, Name: name, Server: strings.TrimRight(server, "/"), Enrolled: time.Now().UTC()}
+	if err := r.DB.PutSetting(ctx, enrollmentKey, e); err != nil {
+		return Enrollment{}, err
+	}
+	r.Log.Info("enrolled", "kiosk", e.KioskID, "server", e.Server)
+	return e, nil
+}
+
+// Syncer returns the sync engine for the enrolled kiosk.
+func (r *Runtime) Syncer(ctx context.Context) (*client.Syncer, error) {
+	e, ok, err := r.Enrollment(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("sync: this kiosk is not enrolled (kioskctl enroll --server URL --code CODE)")
+	}
+	return &client.Syncer{
+		Client:    &client.Client{Server: e.Server, KioskID: e.KioskID, Key: r.Keys.Sign},
+		Local:     r.DB,
+		Heartbeat: r.Heartbeat,
+		Log:       r.Log,
+	}, nil
+}
+
+// Heartbeat describes the kiosk for officed's fleet page.
+func (r *Runtime) Heartbeat(ctx context.Context) wire.Heartbeat {
+	hb := wire.Heartbeat{AppVersion: Version, UptimeS: int64(time.Since(r.started).Seconds()), Devices: map[string]string{}}
+	c, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if st, err := r.Printer.Status(c); err != nil {
+		hb.Devices["printer"] = err.Error()
+	} else {
+		hb.Devices["printer"] = st.String()
+	}
+	counts, _ := r.DB.QueueCounts(ctx)
+	for _, q := range counts {
+		switch q.State {
+		case "pending":
+			hb.QueueDepth += q.Count
+		case "rejected":
+			hb.Rejected += q.Count
+		}
+	}
+	hb.Cursor, _ = r.DB.Cursor(ctx)
+	return hb
+}
+
+// RunSync syncs in the background until ctx ends, and purges acknowledged
+// personal data as it goes. An unenrolled kiosk only purges.
+func (r *Runtime) RunSync(ctx context.Context) {
+	go func() {
+		for {
+			if _, err := r.DB.Purge(ctx, time.Now().Add(-r.Config().PurgeAfter)); err != nil && ctx.Err() == nil {
+				r.Log.Error("purge", "err", err)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Hour):
+			}
+		}
+	}()
+	s, err := r.Syncer(ctx)
+	if err != nil {
+		r.Log.Info("sync off", "reason", err)
+		return
+	}
+	r.mu.Lock()
+	r.syncer = s
+	r.mu.Unlock()
+	go s.Run(ctx, r.Config().SyncEvery)
+}
+
+// SyncStatus reports the background sync for the technician page; ok is
+// false when sync does not run.
+func (r *Runtime) SyncStatus() (client.Status, bool) {
+	r.mu.Lock()
+	s := r.syncer
+	r.mu.Unlock()
+	if s == nil {
+		return client.Status{}, false
+	}
+	return s.Status(), true
+}
