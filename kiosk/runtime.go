@@ -37,10 +37,12 @@ type Runtime struct {
 	// Keys seal personal data in DB and sign requests to officed.
 	Keys *keyring.Keys
 
-	mu      sync.Mutex
-	cfg     Config
-	started time.Time
-	syncer  *client.Syncer
+	mu       sync.Mutex
+	cfg      Config
+	started  time.Time
+	syncer   *client.Syncer
+	stopSync func()          // ends the background rounds of syncer
+	runCtx   context.Context // the app's lifetime, once RunSync was called
 }
 
 // Open opens the kiosk in dataDir (created if missing): the database with the

@@ -53,6 +53,16 @@ func (r *Runtime) Enroll(ctx context.Context, server, code string) (Enrollment, 
 		return Enrollment{}, err
 	}
 	r.Log.Info("enrolled", "kiosk", e.KioskID, "server", e.Server)
+	r.mu.Lock()
+	runCtx, stop := r.runCtx, r.stopSync
+	r.syncer, r.stopSync = nil, nil
+	r.mu.Unlock()
+	if stop != nil {
+		stop() // rounds under the old identity end here
+	}
+	if runCtx != nil {
+		r.startSync(runCtx)
+	}
 	return e, nil
 }
 
@@ -97,8 +107,11 @@ func (r *Runtime) Heartbeat(ctx context.Context) wire.Heartbeat {
 }
 
 // RunSync syncs in the background until ctx ends, and purges acknowledged
-// personal data as it goes. An unenrolled kiosk only purges.
+// personal data as it goes. An unenrolled kiosk only purges until it enrolls.
 func (r *Runtime) RunSync(ctx context.Context) {
+	r.mu.Lock()
+	r.runCtx = ctx
+	r.mu.Unlock()
 	go func() {
 		for {
 			if _, err := r.DB.Purge(ctx, time.Now().Add(-r.Config().PurgeAfter)); err != nil && ctx.Err() == nil {
@@ -111,15 +124,73 @@ func (r *Runtime) RunSync(ctx context.Context) {
 			}
 		}
 	}()
+	r.startSync(ctx)
+}
+
+// startSync starts the background rounds if the kiosk is enrolled and they do
+// not run yet.
+func (r *Runtime) startSync(ctx context.Context) {
 	s, err := r.Syncer(ctx)
 	if err != nil {
 		r.Log.Info("sync off", "reason", err)
 		return
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.syncer != nil {
+		return
+	}
+	ctx, r.stopSync = context.WithCancel(ctx)
 	r.syncer = s
-	r.mu.Unlock()
 	go s.Run(ctx, r.Config().SyncEvery)
+}
+
+// SyncNow runs one round now (the technician's button).
+func (r *Runtime) SyncNow(ctx context.Context) error {
+	r.mu.Lock()
+	s := r.syncer
+	r.mu.Unlock()
+	if s == nil {
+		var err error
+		if s, err = r.Syncer(ctx); err != nil {
+			return err
+		}
+	}
+	return s.Once(ctx)
+}
+
+// SyncInfo summarises enrollment, queue and the last rounds.
+func (r *Runtime) SyncInfo(ctx context.Context) (info SyncInfo) {
+	if e, ok, err := r.Enrollment(ctx); err == nil && ok {
+		info.Enrolled, info.KioskID, info.Server = true, e.KioskID, e.Server
+	}
+	counts, _ := r.DB.QueueCounts(ctx)
+	for _, q := range counts {
+		switch q.State {
+		case "pending":
+			info.Pending += q.Count
+		case "rejected":
+			info.Rejected += q.Count
+		}
+	}
+	info.Cursor, _ = r.DB.Cursor(ctx)
+	if st, ok := r.SyncStatus(); ok {
+		info.LastSuccess = st.LastSuccess
+		if st.LastError != nil {
+			info.LastError = st.LastError.Error()
+		}
+	}
+	return info
+}
+
+// SyncInfo is the sync state for the technician.
+type SyncInfo struct {
+	Enrolled          bool
+	KioskID, Server   string
+	Pending, Rejected int
+	Cursor            int64
+	LastSuccess       time.Time
+	LastError         string
 }
 
 // SyncStatus reports the background sync for the technician page; ok is

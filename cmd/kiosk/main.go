@@ -88,7 +88,13 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 		SaveConfig:   rt.SaveConfig,
 		Ports:        rt.Ports,
 		OfficeOnline: rt.OfficeOnline,
-		Log:          log,
+		Sync:         func(ctx context.Context) ui.SyncInfo { return ui.SyncInfo(rt.SyncInfo(ctx)) },
+		SyncNow:      rt.SyncNow,
+		Enroll: func(ctx context.Context, server, code string) error {
+			_, err := rt.Enroll(ctx, server, code)
+			return err
+		},
+		Log: log,
 	})
 	if err != nil {
 		return err

@@ -45,6 +45,11 @@ type Deps struct {
 	OfficeOnline func(ctx context.Context) bool
 	Now          func() time.Time
 	Log          *slog.Logger
+	// Sync reports the sync state; SyncNow runs one round; Enroll enrolls the
+	// kiosk with officed. Nil Sync hides the page's controls.
+	Sync    func(ctx context.Context) SyncInfo
+	SyncNow func(ctx context.Context) error
+	Enroll  func(ctx context.Context, server, code string) error
 	// Async runs slow device work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner so flows finish before they assert.
 	Async func(f func())

@@ -1,199 +1,94 @@
 package ui
 
 import (
-	"context"
 	"fmt"
-	"strconv"
-	"strings"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
-	"bianmin/devices/printer"
-	"bianmin/devices/serialport"
 	"bianmin/kiosk"
 )
 
-// techScreen is technician mode's device page. Changes apply at once through
-// Deps.SaveConfig; nothing here needs a restart.
+// techScreen is technician mode (SPEC §2.8): a page per device and one for
+// sync, chosen with large tabs. It leaves by itself after the technician idle
+// time, or with the exit button.
 type techScreen struct {
 	app     *App
-	ports   []string
-	message string
-	live    string // last status line, refreshed while the page is shown
-	polling bool
+	page    string // key of the shown page
+	message string // outcome of the last action outside a page (PIN change)
 
-	// widgets kept for tests
-	port, baud, flow *widget.Select
-	save, test       *widget.Button
-	status           *widget.Label
+	printer *printerPage
+	sync    *syncPage
+
+	tabs map[string]*widget.Button // for tests
 }
 
-func (s *techScreen) build() fyne.CanvasObject {
+// techPage is one page of technician mode.
+type techPage interface{ build() fyne.CanvasObject }
+
+func (s *techScreen) pages() []struct {
+	key  string
+	page techPage
+} {
 	a := s.app
-	cfg := a.deps.Config()
-	if s.ports == nil {
-		s.ports = a.deps.Ports()
+	if s.printer == nil {
+		s.printer = &printerPage{app: a, tech: s}
+		s.sync = &syncPage{app: a, tech: s}
 	}
-	ports := append([]string(nil), s.ports...)
-	if cfg.Printer.Port != "" && !contains(ports, cfg.Printer.Port) {
-		ports = append(ports, cfg.Printer.Port) // configured but absent now: still shown, status says why
-	}
-	s.port = widget.NewSelect(ports, func(string) { a.Touch() })
-	s.port.PlaceHolder = tr("tech.no_port")
-	s.port.Selected = cfg.Printer.Port
-	var bauds []string
-	for _, b := range serialport.Bauds {
-		bauds = append(bauds, strconv.Itoa(b))
-	}
-	s.baud = widget.NewSelect(bauds, func(string) { a.Touch() })
-	s.baud.Selected = strconv.Itoa(cfg.Printer.Baud)
-	s.flow = widget.NewSelect([]string{"none", "rtscts", "xonxoff"}, func(string) { a.Touch() })
-	s.flow.Selected = cfg.Printer.Flow.String()
-
-	refresh := a.button(tr("tech.refresh_ports"), widget.MediumImportance, func() {
-		s.ports = a.deps.Ports()
-		a.render()
-	})
-	s.save = a.button(tr("tech.save"), widget.HighImportance, s.apply)
-	s.test = a.button(tr("tech.test_print"), widget.MediumImportance, s.testPrint)
-	changePIN := a.button(tr("tech.change_pin"), widget.MediumImportance, func() { a.Push(&pinScreen{app: a, set: true}) })
-	exit := a.button(tr("tech.exit"), widget.DangerImportance, a.EndSession)
-
-	s.status = widget.NewLabel(s.live)
-	s.status.Wrapping = fyne.TextWrapWord
-	msg := widget.NewLabel(s.message)
-	msg.Wrapping = fyne.TextWrapWord
-
-	form := widget.NewForm(
-		widget.NewFormItem(tr("tech.port"), s.port),
-		widget.NewFormItem(tr("tech.baud"), s.baud),
-		widget.NewFormItem(tr("tech.flow"), s.flow),
-	)
-	title := widget.NewLabelWithStyle(tr("tech.title")+" · "+tr("tech.printer"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
-	info := widget.NewLabel(fmt.Sprintf("%s: %s", tr("tech.kiosk"), cfg.KioskName))
-	var warn fyne.CanvasObject = widget.NewLabel("")
-	if cfg.CheckPIN(kiosk.DefaultTechPIN) {
-		warn = widget.NewLabelWithStyle(tr("tech.pin_default"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	}
-	body := container.NewVBox(info, warn, form, big(refresh),
-		container.NewGridWithColumns(2, big(s.save), big(s.test)),
-		msg, widget.NewLabelWithStyle(tr("tech.status"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}), s.status)
-	if !s.polling && a.started {
-		s.polling = true
-		go s.poll()
-	}
-	return container.NewBorder(title, container.NewHBox(big(changePIN), big(exit)), nil, nil, body)
-}
-
-func (s *techScreen) apply() {
-	a := s.app
-	cfg := a.deps.Config()
-	baud, _ := strconv.Atoi(s.baud.Selected)
-	flow, err := serialport.ParseFlow(s.flow.Selected)
-	if err == nil {
-		cfg.Printer = kiosk.DeviceConfig{Port: s.port.Selected, Baud: baud, Flow: flow}
-		err = a.deps.SaveConfig(cfg)
-	}
-	if err != nil {
-		s.message = tr("tech.error", map[string]any{"Error": err.Error()})
-	} else {
-		s.message = tr("tech.saved")
-		a.deps.Log.Info("printer settings applied", "port", cfg.Printer.Port, "baud", baud, "flow", flow.String())
-	}
-	a.render()
-}
-
-func (s *techScreen) testPrint() {
-	a := s.app
-	data, err := a.deps.TestPage(a.deps.Config())
-	if err != nil {
-		s.message = tr("tech.error", map[string]any{"Error": err.Error()})
-		a.render()
-		return
-	}
-	s.test.Disable()
-	a.deps.Async(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		err := a.deps.Printer.Print(ctx, data)
-		fyne.Do(func() {
-			if err != nil {
-				s.message = tr("tech.error", map[string]any{"Error": err.Error()})
-			} else {
-				s.message = tr("tech.test_printed")
-			}
-			if a.Current() == Screen(s) {
-				a.render()
-			}
-		})
-	})
-}
-
-// poll refreshes the live status every two seconds while the page is shown.
-// Technicians see the raw status (English error text is fine here).
-func (s *techScreen) poll() {
-	a := s.app
-	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		st, err := a.deps.Printer.Status(ctx)
-		cancel()
-		line := ""
-		if err != nil {
-			line = err.Error()
-		} else {
-			line = statusText(st)
-		}
-		stop := false
-		fyne.DoAndWait(func() {
-			if a.Current() != Screen(s) {
-				s.polling, stop = false, true
-				return
-			}
-			s.live = line
-			s.status.SetText(line)
-		})
-		if stop {
-			return
-		}
-		time.Sleep(2 * time.Second)
+	return []struct {
+		key  string
+		page techPage
+	}{
+		{"tech.printer", s.printer},
+		{"tech.sync", s.sync},
 	}
 }
 
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
+// shown reports whether p is the page on screen now.
+func (s *techScreen) shown(p techPage) bool {
+	if s.app.Current() != Screen(s) {
+		return false
+	}
+	for _, e := range s.pages() {
+		if e.key == s.page {
+			return e.page == p
 		}
 	}
 	return false
 }
 
-// statusText is the technician's live status line in the session's language.
-func statusText(st printer.Status) string {
-	var parts []string
-	for _, f := range []struct {
-		on  bool
-		key string
-	}{
-		{st.Offline, "status.offline"},
-		{st.CoverOpen, "status.cover_open"},
-		{st.PaperEnd || st.PaperEndStop, "status.paper_end"},
-		{st.PaperNearEnd && !st.PaperEnd, "status.paper_near_end"},
-		{st.CutterError, "status.cutter"},
-		{st.Mechanical, "status.mechanical"},
-		{st.Unrecoverable, "status.unrecoverable"},
-		{st.Error && !st.CutterError && !st.Mechanical && !st.Unrecoverable, "status.error"},
-	} {
-		if f.on {
-			parts = append(parts, tr(f.key))
+func (s *techScreen) build() fyne.CanvasObject {
+	a := s.app
+	cfg := a.deps.Config()
+	pages := s.pages()
+	if s.page == "" {
+		s.page = pages[0].key
+	}
+	s.tabs = map[string]*widget.Button{}
+	var tabs []fyne.CanvasObject
+	var body fyne.CanvasObject
+	for _, e := range pages {
+		imp := widget.MediumImportance
+		if e.key == s.page {
+			imp = widget.HighImportance
+			body = e.page.build()
 		}
+		b := a.button(tr(e.key), imp, func() { s.page = e.key; a.render() })
+		s.tabs[e.key] = b
+		tabs = append(tabs, big(b))
 	}
-	if len(parts) == 0 {
-		return tr("status.ok")
+	title := widget.NewLabelWithStyle(tr("tech.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = "headingText"
+	info := widget.NewLabel(fmt.Sprintf("%s: %s", tr("tech.kiosk"), cfg.KioskName))
+	var warn fyne.CanvasObject = layout.NewSpacer()
+	if cfg.CheckPIN(kiosk.DefaultTechPIN) {
+		warn = widget.NewLabelWithStyle(tr("tech.pin_default"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	}
-	return strings.Join(parts, "，")
+	changePIN := a.button(tr("tech.change_pin"), widget.MediumImportance, func() { a.Push(&pinScreen{app: a, set: true}) })
+	exit := a.button(tr("tech.exit"), widget.DangerImportance, a.EndSession)
+	top := container.NewVBox(container.NewHBox(title, layout.NewSpacer(), info), warn,
+		widget.NewLabel(s.message), container.NewGridWithColumns(len(tabs), tabs...), widget.NewSeparator())
+	return container.NewBorder(top, container.NewHBox(big(changePIN), big(exit)), nil, nil, body)
 }

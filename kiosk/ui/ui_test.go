@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -322,10 +323,11 @@ func TestTechnicianGestureAndPIN(t *testing.T) {
 		test.Tap(pin.keys[string(k)])
 	}
 	test.Tap(pin.keys["ok"])
-	tech, ok := f.app.Current().(*techScreen)
+	ts, ok := f.app.Current().(*techScreen)
 	if !ok {
 		t.Fatalf("right PIN gave %T, want technician screen", f.app.Current())
 	}
+	tech := ts.printer
 	tech.port.SetSelected("/dev/ttyUSB0")
 	tech.baud.SetSelected("9600")
 	tech.flow.SetSelected("rtscts")
@@ -333,7 +335,7 @@ func TestTechnicianGestureAndPIN(t *testing.T) {
 	if f.cfg.Printer.Port != "/dev/ttyUSB0" || f.cfg.Printer.Baud != 9600 || f.cfg.Printer.Flow.String() != "rtscts" {
 		t.Errorf("saved printer config %+v", f.cfg.Printer)
 	}
-	test.Tap(f.app.Current().(*techScreen).test)
+	test.Tap(f.app.Current().(*techScreen).printer.test)
 	if len(f.prn.printed) != 1 {
 		t.Errorf("test print sent %d jobs", len(f.prn.printed))
 	}
@@ -422,5 +424,45 @@ func TestChangePINAndLiveStatusText(t *testing.T) {
 	got := statusText(printer.Status{Offline: true, PaperEnd: true, PaperEndStop: true})
 	if !strings.Contains(got, tr("status.paper_end")) || !strings.Contains(got, tr("status.offline")) {
 		t.Errorf("paper end reads %q", got)
+	}
+}
+
+func TestSyncPageEnrollsAndSyncs(t *testing.T) {
+	f := newFixture(t)
+	info := SyncInfo{Server: "", Pending: 3}
+	var enrolled, synced []string
+	f.app.deps.Sync = func(context.Context) SyncInfo { return info }
+	f.app.deps.SyncNow = func(context.Context) error {
+		synced = append(synced, "round")
+		return errors.New("officed: 503 unavailable")
+	}
+	f.app.deps.Enroll = func(_ context.Context, server, code string) error {
+		enrolled = append(enrolled, server+" "+code)
+		info.Enrolled, info.KioskID, info.Server = true, "K01TEST", server
+		return nil
+	}
+	f.app.tech = true
+	f.app.Push(&techScreen{app: f.app})
+	ts := f.app.Current().(*techScreen)
+	test.Tap(ts.tabs["tech.sync"])
+	sp := ts.sync
+	if !sp.syncNow.Disabled() {
+		t.Error("sync now offered before enrollment")
+	}
+	if !strings.Contains(texts(f.win), tr("tech.not_enrolled")) {
+		t.Error("page does not say the kiosk is not enrolled")
+	}
+	test.Type(sp.serverEntry, "https://office.example.cn")
+	test.Type(sp.codeEnt, "ABCD-1234")
+	test.Tap(sp.enroll)
+	if len(enrolled) != 1 || enrolled[0] != "https://office.example.cn ABCD-1234" {
+		t.Fatalf("enroll calls %v", enrolled)
+	}
+	if !strings.Contains(texts(f.win), "K01TEST") {
+		t.Error("kiosk id not shown after enrollment")
+	}
+	test.Tap(sp.syncNow)
+	if len(synced) != 1 || !strings.Contains(texts(f.win), "503") {
+		t.Errorf("sync now: %v; page:\n%s", synced, texts(f.win))
 	}
 }
