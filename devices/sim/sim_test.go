@@ -36,7 +36,7 @@ func readN(t *testing.T, p serial.Port, n int) []byte {
 	var out []byte
 	buf := make([]byte, 64)
 	for len(out) < n {
-		k, err := p.Read(buf[:n-len(out)])
+		k, err := p.Read(buf[:min(len(buf), n-len(out))])
 		if err != nil {
 			t.Fatalf("read: %v (have % x)", err, out)
 		}
