@@ -328,7 +328,8 @@ func (d *Driver) connect() error {
 	}
 	if err := d.open(); err != nil {
 		d.failures++
-		d.retryAt = now.Add(min(firstBackoff<<(d.failures-1), maxBackoff))
+		// The shift is capped: past ~36 failures it would overflow to a negative wait.
+		d.retryAt = now.Add(min(firstBackoff<<min(d.failures-1, 20), maxBackoff))
 		d.cause = err
 		return disconnected(err)
 	}
