@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"bianmin/devices/scanner"
 	"bianmin/devices/serialport"
 )
 
@@ -29,6 +30,8 @@ type Config struct {
 	Language      string        `json:"language"`        // "zh" or "en": the language a new session starts in
 	Landscape     bool          `json:"landscape"`
 	Printer       DeviceConfig  `json:"printer"`
+	IDReader      DeviceConfig  `json:"id_reader"`
+	Scanner       ScannerConfig `json:"scanner"`
 	TechPINHash   string        `json:"tech_pin_hash"` // bcrypt
 	IdleTimeout   time.Duration `json:"idle_timeout"`
 	Countdown     time.Duration `json:"countdown"`
@@ -45,6 +48,14 @@ type DeviceConfig struct {
 	Port string          `json:"port"`
 	Baud int             `json:"baud"`
 	Flow serialport.Flow `json:"flow"`
+}
+
+func (c DeviceConfig) port() string { return c.Port }
+
+// ScannerConfig is how the payment-code scanner is reached.
+type ScannerConfig struct {
+	DeviceConfig
+	Suffix scanner.Suffix `json:"suffix"`
 }
 
 // DefaultTechPIN is the PIN of a new kiosk; the technician page asks to change it.
@@ -68,6 +79,8 @@ func Defaults() Config {
 		PublicBaseURL: "http://127.0.0.1:8080",
 		Language:      "zh",
 		Printer:       DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
+		IDReader:      DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
+		Scanner:       ScannerConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Suffix: scanner.SuffixCR},
 		TechPINHash:   defaultPINHash(),
 		IdleTimeout:   60 * time.Second,
 		Countdown:     10 * time.Second,
@@ -95,9 +108,12 @@ func (c Config) Validate() error {
 	if c.PurgeAfter < time.Minute || c.SyncEvery < time.Second {
 		return errors.New("config: purge after ≥ 1 min, sync every ≥ 1 s")
 	}
-	if c.Printer.Baud != 0 {
-		if err := (serialport.Config{Name: "x", Baud: c.Printer.Baud, Flow: c.Printer.Flow}).Validate(); err != nil {
-			return fmt.Errorf("config: printer: %w", err)
+	for role, d := range map[string]DeviceConfig{"printer": c.Printer, "ID-card reader": c.IDReader, "scanner": c.Scanner.DeviceConfig} {
+		if d.Baud == 0 {
+			continue
+		}
+		if err := (serialport.Config{Name: "x", Baud: d.Baud, Flow: d.Flow}).Validate(); err != nil {
+			return fmt.Errorf("config: %s: %w", role, err)
 		}
 	}
 	return nil

@@ -13,7 +13,9 @@ import (
 
 	"bianmin"
 	"bianmin/assets"
+	"bianmin/devices/idcard"
 	"bianmin/devices/printer"
+	"bianmin/devices/scanner"
 	"bianmin/devices/serialport"
 	"bianmin/kiosk/keyring"
 	"bianmin/kiosk/receipt"
@@ -28,8 +30,10 @@ const DBFile = "kiosk.db"
 // The kiosk binary hands its methods to the UI; kioskctl uses the same data
 // directory through it.
 type Runtime struct {
-	DB      *store.DB
-	Printer *PrinterSlot
+	DB       *store.DB
+	Printer  *PrinterSlot
+	IDReader *IDReaderSlot
+	Scanner  *ScannerSlot
 	// PortGlobs are extra places where serial ports live (simulator links), added
 	// to the system's list for the technician's port picker.
 	PortGlobs []string
@@ -81,6 +85,10 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	r := &Runtime{DB: db, Log: log, Keys: keys, cfg: cfg, started: time.Now()}
 	r.Printer = NewPrinterSlot(OpenPrinter)
 	r.Printer.Apply(cfg.Printer)
+	r.IDReader = NewIDReaderSlot(OpenIDReader)
+	r.IDReader.Apply(cfg.IDReader)
+	r.Scanner = NewScannerSlot(func(c ScannerConfig) (scanner.Scanner, error) { return r.openScanner(c) })
+	r.Scanner.Apply(cfg.Scanner)
 	return r, nil
 }
 
@@ -89,9 +97,23 @@ func OpenPrinter(c DeviceConfig) (printer.Printer, error) {
 	return printer.Open(printer.Config{Port: c.Port, Baud: c.Baud, Flow: c.Flow})
 }
 
+// OpenIDReader opens the ID-card reader driver for a device config. The driver
+// connects lazily, so a reader plugged in later is found.
+func OpenIDReader(c DeviceConfig) (idcard.Reader, error) {
+	return idcard.New(idcard.Config{Port: c.Port, Baud: c.Baud, Flow: c.Flow})
+}
+
+// openScanner opens the scanner driver; slips are recognised under the public
+// base URL.
+func (r *Runtime) openScanner(c ScannerConfig) (scanner.Scanner, error) {
+	return scanner.New(scanner.Config{Port: c.Port, Baud: c.Baud, Flow: c.Flow, Suffix: c.Suffix, SlipBase: r.Config().PublicBaseURL})
+}
+
 // Close releases the devices and the database.
 func (r *Runtime) Close() error {
 	r.Printer.Apply(DeviceConfig{})
+	r.IDReader.Apply(DeviceConfig{})
+	r.Scanner.Apply(ScannerConfig{})
 	return r.DB.Close()
 }
 
@@ -114,6 +136,12 @@ func (r *Runtime) SaveConfig(c Config) error {
 	r.mu.Unlock()
 	if old.Printer != c.Printer {
 		r.Printer.Apply(c.Printer)
+	}
+	if old.IDReader != c.IDReader {
+		r.IDReader.Apply(c.IDReader)
+	}
+	if old.Scanner != c.Scanner || old.PublicBaseURL != c.PublicBaseURL {
+		r.Scanner.Apply(c.Scanner)
 	}
 	return nil
 }

@@ -82,6 +82,8 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 	u, err := ui.New(w, ui.Deps{
 		Guides:       rt.DB,
 		Printer:      rt.Printer,
+		IDReader:     rt.IDReader,
+		Scanner:      rt.Scanner,
 		Checklist:    rt.Checklist,
 		TestPage:     rt.TestPage,
 		Config:       rt.Config,

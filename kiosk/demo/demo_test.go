@@ -31,6 +31,15 @@ func TestWireStartsOrReusesSimulators(t *testing.T) {
 	if err := rt.Printer.Ready(ctx); err != nil {
 		t.Fatalf("the wired printer is not ready: %v", err)
 	}
+	if _, err := sim.Control(dir, "card-insert"); err != nil {
+		t.Fatal(err)
+	}
+	if card, err := rt.IDReader.Read(ctx); err != nil || card.IDNumber == "" {
+		t.Fatalf("the wired ID-card reader: %v", err)
+	}
+	if st, err := rt.Scanner.Status(ctx); err != nil || !st.Connected {
+		t.Fatalf("the wired scanner: %+v %v", st, err)
+	}
 	if reply, err := sim.Control(dir, "status"); err != nil {
 		t.Fatalf("no control socket after Wire: %v", err)
 	} else if reply == "" {

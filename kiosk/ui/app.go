@@ -23,14 +23,18 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"bianmin"
+	"bianmin/devices/idcard"
 	"bianmin/devices/printer"
+	"bianmin/devices/scanner"
 	"bianmin/kiosk"
 )
 
 // Deps are the services the screens use.
 type Deps struct {
-	Guides  bianmin.GuideService
-	Printer printer.Printer // may report ErrDisconnected; never nil
+	Guides   bianmin.GuideService
+	Printer  printer.Printer // may report ErrDisconnected; never nil
+	IDReader idcard.Reader
+	Scanner  scanner.Scanner
 	// Checklist renders the 一次性告知 slip of a guide as printer bytes.
 	Checklist func(g bianmin.Guide, cfg kiosk.Config) ([]byte, error)
 	// TestPage renders the technician test page.

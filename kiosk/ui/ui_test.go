@@ -17,7 +17,9 @@ import (
 	"bianmin"
 	"bianmin/assets"
 	"bianmin/devices/escpos"
+	"bianmin/devices/idcard"
 	"bianmin/devices/printer"
+	"bianmin/devices/scanner"
 	"bianmin/kiosk"
 	"bianmin/kiosk/receipt"
 	"bianmin/office/inmem"
@@ -464,5 +466,76 @@ func TestSyncPageEnrollsAndSyncs(t *testing.T) {
 	test.Tap(sp.syncNow)
 	if len(synced) != 1 || !strings.Contains(texts(f.win), "503") {
 		t.Errorf("sync now: %v; page:\n%s", synced, texts(f.win))
+	}
+}
+
+// memReader is an in-memory ID-card reader holding one card.
+type memReader struct{ card idcard.Card }
+
+func (r *memReader) Status(context.Context) error { return nil }
+func (r *memReader) Read(context.Context) (idcard.Card, error) {
+	if r.card.IDNumber == "" {
+		return idcard.Card{}, idcard.ErrNoCard
+	}
+	return r.card, nil
+}
+func (r *memReader) WaitCard(ctx context.Context, _ time.Duration) error {
+	if r.card.IDNumber == "" {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	return nil
+}
+
+// memScanner delivers the scans it was given.
+type memScanner struct{ scans []scanner.Scan }
+
+func (s *memScanner) Scans(ctx context.Context) <-chan scanner.Scan {
+	ch := make(chan scanner.Scan, len(s.scans))
+	for _, sc := range s.scans {
+		ch <- sc
+	}
+	close(ch)
+	return ch
+}
+func (s *memScanner) Status(context.Context) (scanner.Status, error) {
+	return scanner.Status{Connected: true}, nil
+}
+
+func TestDevicePagesTestsMaskPersonalData(t *testing.T) {
+	f := newFixture(t)
+	f.app.deps.IDReader = &memReader{card: idcard.Card{Type: "resident", Name: "王小明", Gender: "男",
+		IDNumber: "230103198503121239", ValidTo: "2035-03-12"}}
+	f.app.deps.Scanner = &memScanner{scans: []scanner.Scan{
+		{Code: "134567890123456789", Class: scanner.ClassWeChat},
+		{Err: scanner.ErrGarbage},
+	}}
+	f.app.tech = true
+	f.app.Push(&techScreen{app: f.app})
+	ts := f.app.Current().(*techScreen)
+
+	test.Tap(ts.tabs["tech.idreader"])
+	test.Tap(ts.idReader.test)
+	page := texts(f.win)
+	if !strings.Contains(page, "王*") || !strings.Contains(page, "2301**********1239") {
+		t.Errorf("read-card test does not show the masked card:\n%s", page)
+	}
+	if strings.Contains(page, "王小明") || strings.Contains(page, "230103198503121239") {
+		t.Error("read-card test shows personal data unmasked")
+	}
+
+	test.Tap(ts.tabs["tech.scanner"])
+	ts.scanner.port.SetSelected("/dev/ttyS0")
+	test.Tap(ts.scanner.save)
+	if f.cfg.Scanner.Port != "/dev/ttyS0" || f.cfg.Scanner.Suffix != scanner.SuffixCR {
+		t.Errorf("scanner settings %+v", f.cfg.Scanner)
+	}
+	test.Tap(ts.scanner.test)
+	page = texts(f.win)
+	if !strings.Contains(page, "wechat") || strings.Contains(page, "134567890123456789") {
+		t.Errorf("scan test must show the class and a masked code:\n%s", page)
+	}
+	if !strings.Contains(page, tr("tech.scan_error", map[string]any{"Error": scanner.ErrGarbage.Error()})) {
+		t.Errorf("scan test does not report the unreadable line:\n%s", page)
 	}
 }
