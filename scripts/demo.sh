@@ -21,13 +21,14 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 port=${DEMO_PORT:-8080}
-bin/kioskctl sim printer --dir "$out/devices" --capture "$out/printer.capture" >"$out/sim.log" 2>&1 &
+bin/kioskctl sim all --dir "$out/devices" --capture "$out/printer.capture" >"$out/sim.log" 2>&1 &
 pids+=($!)
 bin/officed serve --addr "127.0.0.1:$port" --data "$out/office" >"$out/officed.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$out/devices/control" ] && break; sleep 0.1; done
 [ -S "$out/devices/control" ] || { echo "demo: the simulators did not start; see $out/sim.log" >&2; exit 1; }
-echo "demo: simulators in $out/devices (inject faults: bin/kioskctl sim ctl --dir $out/devices paper end)"
+echo "demo: simulators in $out/devices; inject events with bin/kioskctl sim ctl --dir $out/devices EVENT"
+echo "      (card-insert, bill 2000, scan CODE, paper end, unplug printer …)"
 echo "demo: officed on http://127.0.0.1:$port/guides/ (log $out/officed.log)"
 echo "demo: printed bytes are appended to $out/printer.capture"
 

@@ -29,14 +29,26 @@ import (
 const usage = `usage: kioskctl COMMAND [ARGS] [--data DIR]
 
   ports                                   serial ports, one per line
-  sim printer --dir DIR [--capture FILE]  printer simulator on a pty linked at DIR/printer,
-                                          control socket DIR/control; runs until killed
-  sim ctl --dir DIR EVENT…                inject an event: paper end|near|ok, cover open|closed,
-                                          offline on|off, unplug, replug, status
+  sim all --dir DIR [--capture FILE]      every device simulator on ptys linked at DIR/printer,
+                                          DIR/idcard, DIR/cash, DIR/scanner; control socket
+                                          DIR/control; runs until killed
+  sim printer|idcard|cash|scanner --dir DIR [--capture FILE] [--baud B]
+                                          one simulator
+  sim ctl --dir DIR EVENT…                inject an event: card-insert [JSON], card-remove,
+                                          bill AMOUNT, coin AMOUNT, scan CODE, paper end|near|ok,
+                                          cover open|closed, offline on|off, jam, stacker …,
+                                          unplug [DEVICE], replug [DEVICE], status;
+                                          DEVICE EVENT for a device's own faults
+                                          (printer jam, idcard fail-read, scanner garbage …)
   print test --port P [--baud B] [--flow none|rtscts|xonxoff]
                                           print the technician test page
   print guide ID --port P [--baud B] [--flow F]
                                           print the 一次性告知 checklist of guide ID
+  idcard read --port P [--timeout D]      wait for a card and print it as JSON
+  idcard decode                           decode one reader→host frame from stdin to JSON
+  cash test --port P [--timeout D]        enable the acceptor, print one JSON line per event
+  scan test --port P [--timeout D] [--suffix cr|lf|crlf] [--slip-base URL]
+                                          print one JSON line per scanned code with its class
   guides list                             id<TAB>title, one per line
   guides search QUERY                     matching guides, best first
   guides show ID [--json]                 one guide (--json: the whole guide)
