@@ -28,8 +28,8 @@ type Env struct {
 	Stderr io.Writer
 }
 
-// command is one officed subcommand. Later commands (enroll-code, kiosks,
-// revoke, user add, import-bills) are added to commands below.
+// command is one officed subcommand. Later commands (user add, import-bills)
+// are added to commands below.
 type command struct {
 	name    string
 	summary string
@@ -41,7 +41,10 @@ var commands []command
 func init() {
 	// Assigned in init because the help command lists commands itself.
 	commands = []command{
-		{"serve", "serve the public pages and the operations endpoints", runServe},
+		{"serve", "serve the sync API, the public pages and the operations endpoints", runServe},
+		{"enroll-code", "print a one-time code a kiosk enrolls with", runEnrollCode},
+		{"kiosks", "list enrolled kiosks with their last heartbeat", runKiosks},
+		{"revoke", "stop a kiosk from syncing", runRevoke},
 		{"help", "show this help, or a command's: officed help COMMAND", runHelp},
 	}
 }
@@ -55,6 +58,12 @@ var errUsage = errors.New("usage")
 func Run(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
+	}
+	if env.Stdout == nil {
+		env.Stdout = io.Discard
+	}
+	if env.Stderr == nil {
+		env.Stderr = io.Discard
 	}
 	if len(args) == 0 {
 		usage(env.Stderr)
@@ -94,7 +103,7 @@ func lookup(name string) *command {
 func usage(w io.Writer) {
 	fmt.Fprint(w, "officed is the street office's central service for the Bianmin kiosks.\n\nUsage:\n  officed COMMAND [flags]\n\nCommands:\n")
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.summary)
 	}
 	fmt.Fprint(w, "\nRun \"officed COMMAND --help\" for a command's flags.\n")
 }

@@ -7,22 +7,27 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"bianmin/assets"
-	"bianmin/office/inmem"
+	"bianmin/office"
+	"bianmin/office/metrics"
+	"bianmin/office/syncapi"
 	"bianmin/office/web"
 )
 
-const serveDescription = `Serves the public guide pages (/guides/) and the operations endpoints
-(/healthz, /readyz) until SIGINT or SIGTERM, then finishes the requests in
-flight and exits 0. The listening address is logged as "listening addr=...",
-which matters with --addr HOST:0.
+const serveDescription = `Serves, until SIGINT or SIGTERM:
+  /guides/      the public guide pages, from the store
+  /api/v1/      the kiosk sync API (enroll, records, changes, heartbeat)
+  /healthz      200 while the process serves HTTP
+  /readyz       200 while the database answers
+  /metrics      Prometheus metrics
+then finishes the requests in flight and exits 0. The listening address is
+logged as "listening addr=...", which matters with --addr HOST:0.
 
-Guides are served from the set built into the binary. The data directory is
-created if missing, but nothing is stored in it yet: the SQLite store and the
-kiosk sync API that will live there arrive with later releases.
+Everything is stored in DIR/officed.db (SQLite, created with the directory if
+missing). On the first start the guides shipped in the binary are published
+to the change feed; later starts leave the guides as staff left them.
 
 Environment: OFFICED_ADDR, OFFICED_DATA, OFFICED_LOG_FORMAT and
 OFFICED_LOG_LEVEL set the defaults of the flags of the same names; flags win.
@@ -38,7 +43,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "serve", "serve [--addr HOST:PORT] [--data DIR] [flags]", serveDescription)
 	var opts serveOptions
 	fs.StringVar(&opts.addr, "addr", envOr(env, "OFFICED_ADDR", "127.0.0.1:8080"), "`HOST:PORT` to listen on (port 0 picks a free one)")
-	fs.StringVar(&opts.dataDir, "data", envOr(env, "OFFICED_DATA", "./officed-data"), "`DIR` for officed's data (created if missing; nothing is stored there yet)")
+	dataFlag(fs, env, &opts.dataDir)
 	logFormat := fs.String("log-format", envOr(env, "OFFICED_LOG_FORMAT", "text"), "log format on stderr: text or json")
 	logLevel := fs.String("log-level", envOr(env, "OFFICED_LOG_LEVEL", "info"), "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on shutdown")
@@ -58,21 +63,36 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	return serve(ctx, opts, logger)
 }
 
-func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) error {
-	if err := os.MkdirAll(opts.dataDir, 0o750); err != nil {
-		return fmt.Errorf("data directory: %w", err)
+func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err error) {
+	store, err := openStore(ctx, opts.dataDir, true)
+	if err != nil {
+		return err
 	}
-	// The shipped guides stand in for the office's store until the SQLite store
-	// (seeded from the same set) replaces inmem here.
+	// Closed only after the HTTP server has stopped, so a batch in flight
+	// commits or rolls back before the database closes.
+	defer func() {
+		if cerr := store.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("closing the database: %w", cerr)
+		}
+	}()
 	shipped, err := assets.Guides()
 	if err != nil {
 		return err
 	}
-	guides, err := inmem.NewGuideService(shipped)
+	seeded, err := store.SeedGuides(ctx, shipped, time.Now())
 	if err != nil {
-		return fmt.Errorf("shipped guides: %w", err)
+		return fmt.Errorf("seeding the shipped guides: %w", err)
 	}
-	handler, err := web.NewHandler(web.Config{Guides: guides, Logger: logger})
+	if seeded > 0 {
+		logger.Info("seeded guides", "count", seeded)
+	}
+	handler, err := newHandler(store, logger)
+	if err != nil {
+		return err
+	}
+	// Not store.Counts: counting every record would make a start slow once
+	// years of them are stored.
+	kiosks, err := store.Kiosks(ctx)
 	if err != nil {
 		return err
 	}
@@ -81,8 +101,27 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	logger.Info("listening", "addr", ln.Addr().String(), "guides", guides.Len(), "data", opts.dataDir)
+	logger.Info("listening", "addr", ln.Addr().String(), "kiosks", len(kiosks), "data", opts.dataDir)
 	return serveHTTP(ctx, ln, handler, logger, opts.shutdownTimeout)
+}
+
+// newHandler wires officed's HTTP front: the sync API under /api/v1/, the
+// metrics, and the public pages with the operations endpoints for the rest.
+func newHandler(store office.Store, logger *slog.Logger) (http.Handler, error) {
+	reg := metrics.NewRegistry()
+	api, err := syncapi.New(syncapi.Config{Store: store, Logger: logger, Metrics: reg})
+	if err != nil {
+		return nil, err
+	}
+	pages, err := web.NewHandler(web.Config{Guides: store, Logger: logger, Ready: store.Ping})
+	if err != nil {
+		return nil, err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/", api)
+	mux.Handle("/metrics", reg)
+	mux.Handle("/", pages)
+	return mux, nil
 }
 
 // serveHTTP serves on ln until ctx is cancelled, then shuts down gracefully:

@@ -1,7 +1,7 @@
 // Package inmem holds in-memory implementations of the bianmin service
 // interfaces. They are immutable after construction and safe for concurrent use.
-// officed serves from them until its SQLite store arrives with the sync work;
-// after that they remain the reference fakes for tests.
+// officed serves from its SQLite store (office/sqlite); these are the reference
+// fakes for tests, and the store's contract suite checks its search against them.
 package inmem
 
 import (
@@ -17,10 +17,8 @@ var _ bianmin.GuideService = (*GuideService)(nil)
 
 // GuideService is a read-only bianmin.GuideService over a fixed set of guides.
 //
-// It will be replaced in officed by the SQLite store (which also publishes
-// edits and feeds the kiosks' change feed); its search semantics deliberately
-// match kiosk/store so a resident gets the same results on the kiosk and on
-// their phone.
+// Its search semantics deliberately match kiosk/store and office/sqlite, so a
+// resident gets the same results on the kiosk and on their phone.
 type GuideService struct {
 	byID       map[string]*guideEntry
 	sorted     []*guideEntry // by title, then id: the tie order of FindGuides

@@ -89,11 +89,13 @@ var Classes = []string{"guides", "units", "grid", "config", "bills", "tickets"}
 
 // Changes is one page of the feed after a cursor. When MustRefetch names
 // classes, the kiosk drops its copy of each and pulls it again from cursor 0
-// with class=C, replacing the class in one transaction. A must_refetch answer
-// carries no changes, and its Cursor is where the kiosk continues after the
-// refetch: the kiosk's own cursor when classes were reset since it, the feed's
-// end when the kiosk's cursor lies beyond the feed (officed was restored from a
-// backup).
+// with class=C, replacing the class in one transaction, and then continues
+// from Cursor. A must_refetch answer carries no changes. Its Cursor is the
+// newest class reset after the kiosk's cursor, and MustRefetch names the reset
+// classes plus every class that changed between the kiosk's cursor and that
+// reset, so continuing from Cursor skips nothing. When the kiosk's cursor lies
+// beyond the feed's end (officed was restored from a backup), every class is
+// named and Cursor is the feed's end. Cursor 0 never needs a refetch.
 type Changes struct {
 	Changes     []Change `json:"changes"`
 	Cursor      int64    `json:"cursor"` // pass back as ?cursor= to continue

@@ -1,0 +1,96 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"strings"
+	"time"
+
+	"bianmin/office"
+	"bianmin/sync/wire"
+)
+
+// Ingest implements office.RecordService.
+func (s *Store) Ingest(ctx context.Context, n office.Nonce, recs []wire.Record, at time.Time) (office.IngestResult, error) {
+	res := office.IngestResult{Acked: make([]string, 0, len(recs)), New: map[string]int{}}
+	received := formatTime(at)
+	err := s.update(ctx, func(tx *sql.Tx) error {
+		if err := useNonce(ctx, tx, n); err != nil {
+			return err
+		}
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO records (kiosk_id, id, seq, kind, schema, created, data, received_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (kiosk_id, id) DO NOTHING`)
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, r := range recs {
+			out, err := stmt.ExecContext(ctx, n.KioskID, r.ID, r.Seq, r.Kind, r.Schema,
+				r.Created.UTC().Format(time.RFC3339Nano), string(r.Data), received)
+			if err != nil {
+				return err
+			}
+			k, err := out.RowsAffected()
+			if err != nil {
+				return err
+			}
+			if k == 1 {
+				res.New[r.Kind]++
+			} else {
+				res.Duplicates++
+			}
+			res.Acked = append(res.Acked, r.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		return office.IngestResult{}, err
+	}
+	return res, nil
+}
+
+// Records implements office.RecordService.
+func (s *Store) Records(ctx context.Context, f office.RecordFilter) ([]office.StoredRecord, error) {
+	var where []string
+	var args []any
+	if f.KioskID != "" {
+		where = append(where, "kiosk_id = ?")
+		args = append(args, f.KioskID)
+	}
+	if f.AfterSeq > 0 {
+		where = append(where, "seq > ?")
+		args = append(args, f.AfterSeq)
+	}
+	q := "SELECT kiosk_id, id, seq, kind, schema, created, data, received_at FROM records"
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY kiosk_id, seq, id"
+	if f.Limit > 0 {
+		q += " LIMIT ?"
+		args = append(args, f.Limit)
+	}
+	rows, err := s.ro.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []office.StoredRecord
+	for rows.Next() {
+		var r office.StoredRecord
+		var created, data, received string
+		if err := rows.Scan(&r.KioskID, &r.Record.ID, &r.Record.Seq, &r.Record.Kind, &r.Record.Schema, &created, &data, &received); err != nil {
+			return nil, err
+		}
+		if r.Record.Created, err = time.Parse(time.RFC3339Nano, created); err != nil {
+			return nil, err
+		}
+		if r.ReceivedAt, err = parseTime(received); err != nil {
+			return nil, err
+		}
+		r.Record.Data = json.RawMessage(data)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
