@@ -32,7 +32,7 @@ type officeFixture struct {
 	srv   *httptest.Server
 }
 
-func startOffice(t *testing.T) *officeFixture {
+func startOffice(t testing.TB) *officeFixture {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
@@ -49,7 +49,7 @@ func startOffice(t *testing.T) *officeFixture {
 	return &officeFixture{store: st, srv: srv}
 }
 
-func (o *officeFixture) code(t *testing.T, name string) string {
+func (o *officeFixture) code(t testing.TB, name string) string {
 	t.Helper()
 	code := office.NewEnrollCode()
 	hash, _ := office.HashEnrollCode(code)
@@ -66,7 +66,7 @@ type kioskFixture struct {
 	syncer *client.Syncer
 }
 
-func enrollKiosk(t *testing.T, o *officeFixture, rt http.RoundTripper) *kioskFixture {
+func enrollKiosk(t testing.TB, o *officeFixture, rt http.RoundTripper) *kioskFixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
