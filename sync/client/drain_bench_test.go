@@ -102,4 +102,3 @@ func rawInsertRates(b *testing.B, n, size int) (bulk, perBatch float64) {
 	}
 	return run("bulk", n), run("batch", 500)
 }
-
