@@ -1,6 +1,8 @@
 // Package assets embeds the data the kiosk and officed ship with: the default
-// service guides, the translation files for Fyne's lang package and the bundled
-// CJK font. The shipped guides are the default until a kiosk first syncs.
+// service guides, member units and grid data, the translation files for Fyne's
+// lang package and the bundled CJK font. The shipped content is the default
+// until a kiosk first syncs; officed publishes it to the change feed on its
+// first start.
 package assets
 
 import (
@@ -14,7 +16,7 @@ import (
 	"bianmin"
 )
 
-//go:embed guides/*.json lang/*.json fonts/DroidSansFallbackFull.ttf
+//go:embed guides/*.json units.json grid.json lang/*.json fonts/DroidSansFallbackFull.ttf
 var FS embed.FS
 
 // LangDir is the folder of FS holding the translation files (zh.json, en.json).
@@ -64,4 +66,45 @@ func Guides() ([]bianmin.Guide, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return out, nil
+}
+
+// The files of the shipped member units and grid data.
+const (
+	UnitsFile = "units.json"
+	GridFile  = "grid.json"
+)
+
+// Units parses and validates the shipped member units (成员单位), in file order.
+// Every report category must be handled by at least one unit: a shipped set
+// that leaves a category with nobody to dispatch to is a content defect.
+func Units() ([]bianmin.Unit, error) {
+	data, err := FS.ReadFile(UnitsFile)
+	if err != nil {
+		return nil, err
+	}
+	units, err := bianmin.ParseUnits(data)
+	if err != nil {
+		return nil, fmt.Errorf("assets: %s: %w", UnitsFile, err)
+	}
+	if missing := bianmin.UncoveredCategories(units); len(missing) > 0 {
+		return nil, fmt.Errorf("assets: %s: no unit handles %s", UnitsFile, strings.Join(missing, ", "))
+	}
+	return units, nil
+}
+
+// Grid parses and validates the shipped grid data: the street office's
+// communities with their grid workers and buildings, in file order.
+func Grid() ([]bianmin.Community, error) {
+	data, err := FS.ReadFile(GridFile)
+	if err != nil {
+		return nil, err
+	}
+	grid, err := bianmin.ParseGrid(data)
+	if err != nil {
+		return nil, fmt.Errorf("assets: %s: %w", GridFile, err)
+	}
+	if len(grid) == 0 {
+		return nil, fmt.Errorf("assets: %s: no communities", GridFile)
+	}
+	return grid, nil
 }

@@ -50,7 +50,8 @@ type Runtime struct {
 }
 
 // Open opens the kiosk in dataDir (created if missing): the database with the
-// shipped guides on first start, the saved configuration, and the printer.
+// shipped guides, member units and grid data on first start, the saved
+// configuration, and the printer.
 func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("kiosk: data directory: %w", err)
@@ -77,6 +78,10 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	if n > 0 {
 		log.Info("loaded shipped guides", "count", n)
 	}
+	if err := seedContent(ctx, db, log); err != nil {
+		db.Close()
+		return nil, err
+	}
 	cfg, err := LoadConfig(ctx, db)
 	if err != nil {
 		db.Close()
@@ -90,6 +95,32 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	r.Scanner = NewScannerSlot(func(c ScannerConfig) (scanner.Scanner, error) { return r.openScanner(c) })
 	r.Scanner.Apply(cfg.Scanner)
 	return r, nil
+}
+
+// seedContent loads the shipped member units and grid data on a kiosk that
+// has never synced, so the report flow's pickers work before the first sync.
+// Only counts are logged: grid data holds grid workers' phones.
+func seedContent(ctx context.Context, db *store.DB, log *slog.Logger) error {
+	units, err := assets.Units()
+	if err != nil {
+		return err
+	}
+	grid, err := assets.Grid()
+	if err != nil {
+		return err
+	}
+	nu, err := db.SeedUnits(ctx, units)
+	if err != nil {
+		return err
+	}
+	ng, err := db.SeedGrid(ctx, grid)
+	if err != nil {
+		return err
+	}
+	if nu > 0 || ng > 0 {
+		log.Info("loaded shipped units and grid", "units", nu, "communities", ng)
+	}
+	return nil
 }
 
 // OpenPrinter opens the ESC/POS driver for a device config.

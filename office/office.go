@@ -197,6 +197,15 @@ type FeedService interface {
 	ReplaceClass(ctx context.Context, class string, items []Item, at time.Time) (int64, error)
 	// Changes returns one page of the feed after q.Cursor.
 	Changes(ctx context.Context, q ChangesQuery) (wire.Changes, error)
+	// SeedContent publishes the shipped items of class (units, grid: see
+	// UnitItems, GridItems) the first time it is called for that class on a
+	// store and never again, so content edited or deleted by staff stays so
+	// across restarts. A class that already has entries or a reset on the
+	// feed (published before seeding existed) is marked seeded and left
+	// alone. The mark is written in the same transaction as the items. It
+	// refuses what Publish refuses, guides included (SeedGuides), and
+	// reports how many items it published.
+	SeedContent(ctx context.Context, class string, items []Item, at time.Time) (int, error)
 }
 
 // GuideStore serves guides to residents' phones and publishes them to kiosks.

@@ -26,8 +26,9 @@ then finishes the requests in flight and exits 0. The listening address is
 logged as "listening addr=...", which matters with --addr HOST:0.
 
 Everything is stored in DIR/officed.db (SQLite, created with the directory if
-missing). On the first start the guides shipped in the binary are published
-to the change feed; later starts leave the guides as staff left them.
+missing). On the first start the guides, member units and grid data shipped
+in the binary are published to the change feed; later starts leave them as
+staff left them.
 
 Environment: OFFICED_ADDR, OFFICED_DATA, OFFICED_LOG_FORMAT and
 OFFICED_LOG_LEVEL set the defaults of the flags of the same names; flags win.
@@ -86,6 +87,9 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err err
 	if seeded > 0 {
 		logger.Info("seeded guides", "count", seeded)
 	}
+	if err := seedContent(ctx, store, logger, time.Now()); err != nil {
+		return err
+	}
 	handler, err := newHandler(store, logger)
 	if err != nil {
 		return err
@@ -103,6 +107,45 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err err
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "kiosks", len(kiosks), "data", opts.dataDir)
 	return serveHTTP(ctx, ln, handler, logger, opts.shutdownTimeout)
+}
+
+// seedContent publishes the shipped member units and grid data on the first
+// start, each class once ever (office.FeedService.SeedContent), and logs only
+// counts: grid data holds grid workers' phones.
+func seedContent(ctx context.Context, store office.Store, logger *slog.Logger, now time.Time) error {
+	units, err := assets.Units()
+	if err != nil {
+		return err
+	}
+	grid, err := assets.Grid()
+	if err != nil {
+		return err
+	}
+	unitItems, err := office.UnitItems(units)
+	if err != nil {
+		return err
+	}
+	gridItems, err := office.GridItems(grid)
+	if err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		class string
+		items []office.Item
+		msg   string
+	}{
+		{office.ClassUnits, unitItems, "seeded member units"},
+		{office.ClassGrid, gridItems, "seeded grid data"},
+	} {
+		n, err := store.SeedContent(ctx, c.class, c.items, now)
+		if err != nil {
+			return fmt.Errorf("seeding the shipped %s: %w", c.class, err)
+		}
+		if n > 0 {
+			logger.Info(c.msg, "count", n)
+		}
+	}
+	return nil
 }
 
 // newHandler wires officed's HTTP front: the sync API under /api/v1/, the

@@ -52,6 +52,9 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) office.Store) {
 		{"guides seed once", testGuidesSeed},
 		{"guide search matches inmem", testGuideSearch},
 		{"guide publish and delete", testGuidePublish},
+		{"content seeds once", testContentSeed},
+		{"content seed leaves published content alone", testContentSeedAfterPublish},
+		{"content seed refusals store nothing", testContentSeedRefusals},
 	} {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}
