@@ -371,3 +371,16 @@ func DecodeRecord(kind string, data []byte) (RecordData, error) {
 	}
 	return v, v.Validate()
 }
+
+// ReportPhrases are the preset descriptions offered per report category
+// (SPEC §2.4): residents tap phrases instead of typing on the kiosk.
+var ReportPhrases = map[string][]string{
+	"供水":   {"家中无水", "水压太低", "水质发黄或有异味", "水管漏水", "水表损坏"},
+	"排水":   {"下水道堵塞", "污水冒溢", "化粪池满溢", "雨水井堵塞", "井盖缺失或破损"},
+	"供热":   {"暖气不热", "暖气漏水", "室温低于18度", "管道异响", "阀门损坏"},
+	"环境卫生": {"垃圾未及时清运", "楼道堆放杂物", "道路积雪未清", "小广告乱贴", "绿化带脏乱"},
+	"楼道照明": {"楼道灯不亮", "灯一直亮不灭", "声控开关失灵", "线路裸露"},
+	"安全隐患": {"消防通道堵塞", "电动车楼道充电", "燃气异味", "外墙或窗户有坠落风险", "电线私拉乱接"},
+	"邻里纠纷": {"噪音扰民", "漏水影响邻居", "公共区域占用", "宠物扰民", "停车纠纷"},
+	"其他":   {"需要社区上门", "需要工作人员回电", "设施损坏"},
+}

@@ -123,3 +123,14 @@ func FuzzDecodeRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestEveryCategoryHasPhrases(t *testing.T) {
+	for _, c := range ReportCategories {
+		if len(ReportPhrases[c]) < 3 {
+			t.Errorf("category %s has %d preset phrases", c, len(ReportPhrases[c]))
+		}
+	}
+	if len(ReportPhrases) != len(ReportCategories) {
+		t.Errorf("phrases for %d categories, %d categories", len(ReportPhrases), len(ReportCategories))
+	}
+}
