@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -96,7 +97,16 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 			_, err := rt.Enroll(ctx, server, code)
 			return err
 		},
-		Log: log,
+		Communities:   rt.DB.Communities,
+		SubmitTicket:  rt.SubmitTicket,
+		TicketSlip:    rt.TicketSlip,
+		LookupService: rt.LookupService,
+		LastSync: func(ctx context.Context) time.Time {
+			t, _ := rt.DB.LastSync(ctx)
+			return t
+		},
+		Rate: rt.Rate,
+		Log:  log,
 	})
 	if err != nil {
 		return err

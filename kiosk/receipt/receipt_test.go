@@ -191,3 +191,33 @@ func TestWrap(t *testing.T) {
 		})
 	}
 }
+
+func TestTicketSlip(t *testing.T) {
+	tk := bianmin.Ticket{Number: "T20261125-483920-0042", Secret: "a1b2c3d4", Category: "供水", Phrases: []string{"家中无水", "水压太低"},
+		Phone: "13812345678", Channel: "kiosk"}
+	url := "https://office.example.cn/status/T20261125-483920-0042?s=a1b2c3d4"
+	b, err := TicketSlip(tk, "花园社区 3号楼 2单元 501", "南岗区花园街道办事处", url, printTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "ticket", b)
+	cmds, _ := escpos.Decode(b)
+	text := escpos.PlainText(cmds)
+	for _, want := range []string{tk.Number, "供水", "家中无水", "138****5678", "花园社区 3号楼 2单元 501"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("slip lacks %q", want)
+		}
+	}
+	if strings.Contains(text, "13812345678") || strings.Contains(text, tk.Secret) {
+		t.Error("slip shows the phone or the secret in clear text")
+	}
+	var qr string
+	for _, c := range cmds {
+		if c.Kind == escpos.KindQRStore {
+			qr = string(c.Data)
+		}
+	}
+	if qr != url {
+		t.Errorf("QR %q", qr)
+	}
+}

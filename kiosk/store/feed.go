@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	"bianmin"
 	"bianmin/sync/wire"
@@ -29,6 +30,9 @@ func (d *DB) ApplyChanges(ctx context.Context, changes []wire.Change, cursor int
 			if err := tx.apply(ctx, c); err != nil {
 				return err
 			}
+		}
+		if err := tx.putSetting(ctx, lastSyncKey, time.Now().UTC()); err != nil {
+			return err
 		}
 		return tx.putSetting(ctx, cursorKey, cursor)
 	})

@@ -27,6 +27,7 @@ import (
 	"bianmin/devices/printer"
 	"bianmin/devices/scanner"
 	"bianmin/kiosk"
+	"bianmin/kiosk/store"
 )
 
 // Deps are the services the screens use.
@@ -54,6 +55,13 @@ type Deps struct {
 	Sync    func(ctx context.Context) SyncInfo
 	SyncNow func(ctx context.Context) error
 	Enroll  func(ctx context.Context, server, code string) error
+	// Resident services. A nil function leaves its service "coming soon".
+	Communities   func(ctx context.Context) ([]bianmin.Community, error)
+	SubmitTicket  func(ctx context.Context, t *bianmin.Ticket) (record string, err error)
+	TicketSlip    func(t bianmin.Ticket, place string, cfg kiosk.Config) ([]byte, error)
+	LookupService func(ctx context.Context, number string) (store.Service, error)
+	LastSync      func(ctx context.Context) time.Time
+	Rate          func(ctx context.Context, r bianmin.Rating) error
 	// Async runs slow device work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner so flows finish before they assert.
 	Async func(f func())

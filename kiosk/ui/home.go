@@ -26,8 +26,8 @@ func (s *homeScreen) build() fyne.CanvasObject {
 		{key: "guides", ready: true, open: func() { a.Push(&guidesScreen{app: a}) }},
 		{key: "tempid"},
 		{key: "pay"},
-		{key: "report"},
-		{key: "progress"},
+		{key: "report", ready: a.deps.SubmitTicket != nil, open: func() { a.Push(&reportScreen{app: a}) }},
+		{key: "progress", ready: a.deps.LookupService != nil, open: func() { a.Push(&progressScreen{app: a}) }},
 	}
 	s.tiles = map[string]*widget.Button{}
 	var objs []fyne.CanvasObject
