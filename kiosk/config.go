@@ -32,6 +32,7 @@ type Config struct {
 	Printer       DeviceConfig  `json:"printer"`
 	IDReader      DeviceConfig  `json:"id_reader"`
 	Scanner       ScannerConfig `json:"scanner"`
+	Cash          CashConfig    `json:"cash"`
 	TechPINHash   string        `json:"tech_pin_hash"` // bcrypt
 	IdleTimeout   time.Duration `json:"idle_timeout"`
 	Countdown     time.Duration `json:"countdown"`
@@ -81,6 +82,7 @@ func Defaults() Config {
 		Printer:       DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
 		IDReader:      DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
 		Scanner:       ScannerConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Suffix: scanner.SuffixCR},
+		Cash:          CashConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Echo: true},
 		TechPINHash:   defaultPINHash(),
 		IdleTimeout:   60 * time.Second,
 		Countdown:     10 * time.Second,
@@ -108,7 +110,7 @@ func (c Config) Validate() error {
 	if c.PurgeAfter < time.Minute || c.SyncEvery < time.Second {
 		return errors.New("config: purge after ≥ 1 min, sync every ≥ 1 s")
 	}
-	for role, d := range map[string]DeviceConfig{"printer": c.Printer, "ID-card reader": c.IDReader, "scanner": c.Scanner.DeviceConfig} {
+	for role, d := range map[string]DeviceConfig{"printer": c.Printer, "ID-card reader": c.IDReader, "scanner": c.Scanner.DeviceConfig, "cash acceptor": c.Cash.DeviceConfig} {
 		if d.Baud == 0 {
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 
 	"bianmin"
 	"bianmin/assets"
+	"bianmin/devices/cash"
 	"bianmin/devices/idcard"
 	"bianmin/devices/printer"
 	"bianmin/devices/scanner"
@@ -34,6 +35,7 @@ type Runtime struct {
 	Printer  *PrinterSlot
 	IDReader *IDReaderSlot
 	Scanner  *ScannerSlot
+	Cash     *CashSlot
 	// PortGlobs are extra places where serial ports live (simulator links), added
 	// to the system's list for the technician's port picker.
 	PortGlobs []string
@@ -94,6 +96,9 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	r.IDReader.Apply(cfg.IDReader)
 	r.Scanner = NewScannerSlot(func(c ScannerConfig) (scanner.Scanner, error) { return r.openScanner(c) })
 	r.Scanner.Apply(cfg.Scanner)
+	r.Cash = &CashSlot{slot: slot[CashConfig, *cash.Driver]{name: "cash acceptor", none: ErrNoCash, open: r.openCash,
+		port: func(c CashConfig) string { return c.Port }}, sink: &cashSink{r: r}}
+	r.Cash.Apply(cfg.Cash)
 	return r, nil
 }
 
@@ -145,6 +150,7 @@ func (r *Runtime) Close() error {
 	r.Printer.Apply(DeviceConfig{})
 	r.IDReader.Apply(DeviceConfig{})
 	r.Scanner.Apply(ScannerConfig{})
+	r.Cash.Apply(CashConfig{})
 	return r.DB.Close()
 }
 
@@ -170,6 +176,9 @@ func (r *Runtime) SaveConfig(c Config) error {
 	}
 	if old.IDReader != c.IDReader {
 		r.IDReader.Apply(c.IDReader)
+	}
+	if old.Cash != c.Cash {
+		r.Cash.Apply(c.Cash)
 	}
 	if old.Scanner != c.Scanner || old.PublicBaseURL != c.PublicBaseURL {
 		r.Scanner.Apply(c.Scanner)

@@ -85,6 +85,7 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 		Printer:      rt.Printer,
 		IDReader:     rt.IDReader,
 		Scanner:      rt.Scanner,
+		Cash:         rt.Cash,
 		Checklist:    rt.Checklist,
 		TestPage:     rt.TestPage,
 		Config:       rt.Config,

@@ -22,7 +22,7 @@ var Devices = []string{"printer", "idcard", "cash", "scanner"}
 func Wire(ctx context.Context, rt *kiosk.Runtime, dir string, log *slog.Logger) (func(), error) {
 	stop := func() {}
 	if _, err := sim.Control(dir, "status"); err != nil {
-		bench, err := sim.Start(dir, sim.NewPrinter(), sim.NewIDCard(), sim.NewScanner())
+		bench, err := sim.Start(dir, sim.NewPrinter(), sim.NewIDCard(), sim.NewCash(), sim.NewScanner())
 		if err != nil {
 			return nil, err
 		}
@@ -37,6 +37,7 @@ func Wire(ctx context.Context, rt *kiosk.Runtime, dir string, log *slog.Logger) 
 	cfg := rt.Config()
 	cfg.Printer = kiosk.DeviceConfig{Port: filepath.Join(dir, "printer"), Baud: 115200, Flow: serialport.FlowNone}
 	cfg.IDReader = kiosk.DeviceConfig{Port: filepath.Join(dir, "idcard"), Baud: 115200, Flow: serialport.FlowNone}
+	cfg.Cash = kiosk.CashConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "cash"), Baud: 9600}, Echo: true, Coins: true}
 	cfg.Scanner = kiosk.ScannerConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "scanner"), Baud: 9600}, Suffix: scanner.SuffixCR}
 	if err := rt.SaveConfig(cfg); err != nil {
 		stop()

@@ -5,7 +5,10 @@ import (
 	"io"
 	"log/slog"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"bianmin/devices/sim"
 	"bianmin/kiosk"
@@ -39,6 +42,24 @@ func TestWireStartsOrReusesSimulators(t *testing.T) {
 	}
 	if st, err := rt.Scanner.Status(ctx); err != nil || !st.Connected {
 		t.Fatalf("the wired scanner: %+v %v", st, err)
+	}
+	// The technician's note test: a bill is recognised and returned, nothing kept.
+	tctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	var lines []string
+	var mu sync.Mutex
+	go func() {
+		time.Sleep(500 * time.Millisecond)
+		sim.Control(dir, "bill", "2000")
+	}()
+	if err := rt.Cash.Test(tctx, func(l string) { mu.Lock(); lines = append(lines, l); mu.Unlock() }); err != nil {
+		t.Fatalf("cash test: %v", err)
+	}
+	cancel()
+	mu.Lock()
+	got := strings.Join(lines, "\n")
+	mu.Unlock()
+	if !strings.Contains(got, "escrow") || !strings.Contains(got, "returned") || strings.Contains(got, "credit") {
+		t.Errorf("cash test events:\n%s", got)
 	}
 	if reply, err := sim.Control(dir, "status"); err != nil {
 		t.Fatalf("no control socket after Wire: %v", err)

@@ -36,6 +36,7 @@ type Deps struct {
 	Printer  printer.Printer // may report ErrDisconnected; never nil
 	IDReader idcard.Reader
 	Scanner  scanner.Scanner
+	Cash     CashDevice
 	// Checklist renders the 一次性告知 slip of a guide as printer bytes.
 	Checklist func(g bianmin.Guide, cfg kiosk.Config) ([]byte, error)
 	// TestPage renders the technician test page.

@@ -7,9 +7,11 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
 	"bianmin"
+	"bianmin/devices/cash"
 	"bianmin/devices/printer"
 	"bianmin/devices/scanner"
 	"bianmin/kiosk"
@@ -135,6 +137,53 @@ func (a *App) scannerPage(t *techScreen) *devicePage {
 				report(s.Class.String() + " · " + s.String())
 			}
 			return nil
+		},
+	}
+}
+
+// CashDevice is the cash acceptor as technician mode uses it (kiosk.CashSlot).
+type CashDevice interface {
+	Status(ctx context.Context) (cash.Status, error)
+	// Test accepts notes until ctx ends, reporting each event; bills are
+	// returned from escrow.
+	Test(ctx context.Context, report func(line string)) error
+}
+
+func (a *App) cashPage(t *techScreen) *devicePage {
+	var echo, crc, coins *widget.Check
+	return &devicePage{
+		app: a, tech: t, role: "tech.cash", testKey: "tech.cash_test",
+		config:    func(c kiosk.Config) kiosk.DeviceConfig { return c.Cash.DeviceConfig },
+		setConfig: func(c *kiosk.Config, d kiosk.DeviceConfig) { c.Cash.DeviceConfig = d },
+		options: func() []*widget.FormItem {
+			cfg := a.deps.Config().Cash
+			echo = widget.NewCheck(tr("tech.cash_echo"), func(bool) { a.Touch() })
+			echo.Checked = cfg.Echo
+			crc = widget.NewCheck(tr("tech.cash_crc"), func(bool) { a.Touch() })
+			crc.Checked = cfg.CRC
+			coins = widget.NewCheck(tr("tech.cash_coins"), func(bool) { a.Touch() })
+			coins.Checked = cfg.Coins
+			return []*widget.FormItem{widget.NewFormItem(tr("tech.options"), container.NewVBox(echo, crc, coins))}
+		},
+		applyOptions: func(c *kiosk.Config) error {
+			c.Cash.Echo, c.Cash.CRC, c.Cash.Coins = echo.Checked, crc.Checked, coins.Checked
+			return nil
+		},
+		liveStatus: func(ctx context.Context) string {
+			st, err := a.deps.Cash.Status(ctx)
+			if err == nil {
+				err = st.Err()
+			}
+			if err != nil {
+				return err.Error()
+			}
+			return tr("tech.cash_status", map[string]any{"Product": st.Bill.Manufacturer + " " + st.Bill.Product, "Counter": st.Bill.Counter})
+		},
+		runTest: func(ctx context.Context, report func(string)) error {
+			ctx, cancel := context.WithTimeout(ctx, 45*time.Second)
+			defer cancel()
+			report(tr("tech.cash_insert"))
+			return a.deps.Cash.Test(ctx, report)
 		},
 	}
 }

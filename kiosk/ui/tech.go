@@ -19,8 +19,8 @@ type techScreen struct {
 	page    string // key of the shown page
 	message string // outcome of the last action outside a page (PIN change)
 
-	printer, idReader, scanner *devicePage
-	sync                       *syncPage
+	printer, idReader, cash, scanner *devicePage
+	sync                             *syncPage
 
 	tabs map[string]*widget.Button // for tests
 }
@@ -34,7 +34,7 @@ func (s *techScreen) pages() []struct {
 } {
 	a := s.app
 	if s.printer == nil {
-		s.printer, s.idReader, s.scanner = a.printerPage(s), a.idReaderPage(s), a.scannerPage(s)
+		s.printer, s.idReader, s.cash, s.scanner = a.printerPage(s), a.idReaderPage(s), a.cashPage(s), a.scannerPage(s)
 		s.sync = &syncPage{app: a, tech: s}
 	}
 	return []struct {
@@ -43,6 +43,7 @@ func (s *techScreen) pages() []struct {
 	}{
 		{"tech.printer", s.printer},
 		{"tech.idreader", s.idReader},
+		{"tech.cash", s.cash},
 		{"tech.scanner", s.scanner},
 		{"tech.sync", s.sync},
 	}
