@@ -135,6 +135,7 @@ func (r *Runtime) startSync(ctx context.Context) {
 		r.Log.Info("sync off", "reason", err)
 		return
 	}
+	every := r.Config().SyncEvery // before taking r.mu: Config takes it too
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.syncer != nil {
@@ -142,7 +143,7 @@ func (r *Runtime) startSync(ctx context.Context) {
 	}
 	ctx, r.stopSync = context.WithCancel(ctx)
 	r.syncer = s
-	go s.Run(ctx, r.Config().SyncEvery)
+	go s.Run(ctx, every)
 }
 
 // SyncNow runs one round now (the technician's button).

@@ -32,6 +32,18 @@ echo "      (card-insert, bill 2000, scan CODE, paper end, unplug printer …)"
 echo "demo: officed on http://127.0.0.1:$port/guides/ (log $out/officed.log)"
 echo "demo: printed bytes are appended to $out/printer.capture"
 
+# Enroll the demo kiosk once, so what residents do there reaches officed.
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+if ! bin/kioskctl queue --data "$out/kiosk" >/dev/null 2>&1 || [ ! -s "$out/kiosk/.enrolled" ]; then
+  code=$(bin/officed enroll-code --data "$out/office" --kiosk "花园街道便民服务中心 1号机" 2>/dev/null)
+  if bin/kioskctl enroll --data "$out/kiosk" --server "http://127.0.0.1:$port" --code "$code" >"$out/enroll.log" 2>&1; then
+    touch "$out/kiosk/.enrolled"
+    echo "demo: kiosk enrolled with officed ($(cat "$out/enroll.log"))"
+  else
+    echo "demo: enrollment failed, the kiosk runs unsynced: $(cat "$out/enroll.log")" >&2
+  fi
+fi
+
 kiosk_args=(--demo --data "$out/kiosk" --devices "$out/devices" --public-url "http://127.0.0.1:$port")
 if [ -n "${DISPLAY:-}" ]; then
   echo "demo: kiosk full screen on $DISPLAY; technician mode: tap the red 便民 emblem 5 times, PIN 246810; Ctrl-C here to stop"

@@ -3,6 +3,7 @@ package ui
 import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -25,9 +26,12 @@ func (a *App) keypad(keys []string, cols int, press func(key string)) (fyne.Canv
 		objs = append(objs, b)
 	}
 	grid := container.NewGridWrap(fyne.NewSize(200, 110), objs...)
-	width := float32(cols)*200 + float32(cols-1)*4
+	// The outer wrap fixes the width at exactly cols keys, so the keys never
+	// reflow into a different shape.
+	pad := theme.Padding()
 	rows := (len(objs) + cols - 1) / cols
-	return container.NewCenter(container.NewGridWrap(fyne.NewSize(width, float32(rows)*114), grid)), buttons
+	size := fyne.NewSize(float32(cols)*200+float32(cols-1)*pad, float32(rows)*110+float32(rows-1)*pad)
+	return container.NewCenter(container.NewGridWrap(size, grid)), buttons
 }
 
 // digits are the keys of the phone and number keypads.

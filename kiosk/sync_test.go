@@ -1,0 +1,98 @@
+package kiosk
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"bianmin"
+	"bianmin/office"
+	"bianmin/office/sqlite"
+	"bianmin/office/syncapi"
+)
+
+// TestBackgroundSyncDeliversAndReenrolls runs the kiosk's background sync
+// against a real officed: a queued ticket arrives by itself, and enrolling
+// again moves the rounds to the new identity.
+func TestBackgroundSyncDeliversAndReenrolls(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	h, err := syncapi.New(syncapi.Config{Store: st})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	code := func() string {
+		c := office.NewEnrollCode()
+		hash, _ := office.HashEnrollCode(c)
+		if err := st.AddEnrollCode(ctx, office.EnrollCode{Hash: hash, KioskName: "k", Created: time.Now(), Expires: time.Now().Add(time.Hour)}); err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+
+	rt, err := Open(ctx, t.TempDir(), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	cfg := rt.Config()
+	cfg.SyncEvery = time.Second
+	if err := rt.SaveConfig(cfg); err != nil {
+		t.Fatal(err)
+	}
+	rt.RunSync(ctx) // not enrolled yet: only purging runs
+	if _, err := rt.Enroll(ctx, srv.URL, code()); err != nil {
+		t.Fatal(err)
+	}
+	tk := bianmin.Ticket{Category: "排水", Community: "huayuan", Building: "b1", Phrases: []string{"下水道堵塞"}, Phone: "13900001111"}
+	if _, err := rt.SubmitTicket(ctx, &tk); err != nil {
+		t.Fatal(err)
+	}
+	waitRecords := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			recs, err := st.Records(ctx, office.RecordFilter{})
+			if err == nil && len(recs) >= n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("officed holds %d records after 10 s, want %d", len(recs), n)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitRecords(1)
+	first, _, _ := rt.Enrollment(ctx)
+
+	if _, err := rt.Enroll(ctx, srv.URL, code()); err != nil {
+		t.Fatal(err)
+	}
+	second, _, _ := rt.Enrollment(ctx)
+	if second.KioskID == first.KioskID {
+		t.Fatal("re-enrollment kept the kiosk id")
+	}
+	tk2 := bianmin.Ticket{Category: "供热", Community: "huayuan", Building: "b1", Phrases: []string{"暖气不热"}, Phone: "13900001111"}
+	if _, err := rt.SubmitTicket(ctx, &tk2); err != nil {
+		t.Fatal(err)
+	}
+	waitRecords(2)
+	recs, _ := st.Records(ctx, office.RecordFilter{KioskID: second.KioskID})
+	if len(recs) != 1 {
+		t.Errorf("the new identity pushed %d records, want 1", len(recs))
+	}
+	if info := rt.SyncInfo(ctx); !info.Enrolled || info.Pending != 0 {
+		t.Errorf("sync info %+v", info)
+	}
+}
