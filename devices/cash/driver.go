@@ -36,10 +36,9 @@ type Driver struct {
 	port     *serialport.Port // nil while disconnected
 	up       bool             // connected and set up; a loss is worth an event
 	stream   cctalk.Stream
-	units    []*unit   // the bill validator, then the coin acceptor if any
-	failures int       // failed reopens in a row
-	retryAt  time.Time // no reopen before this
-	cause    error     // why the last reopen failed
+	units    []*unit            // the bill validator, then the coin acceptor if any
+	reopen   serialport.Backoff // paces reopening a lost port
+	cause    error              // why the last reopen failed
 	echoErrs int
 	closing  bool
 	rbuf     [64]byte
@@ -107,7 +106,8 @@ func Open(c Config) (*Driver, error) {
 		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
 	}
 	c = c.withDefaults()
-	d := &Driver{cfg: c, lock: make(chan struct{}, 1), wake: make(chan struct{}, 1), done: make(chan struct{})}
+	d := &Driver{cfg: c, lock: make(chan struct{}, 1), wake: make(chan struct{}, 1), done: make(chan struct{}),
+		reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff}}
 	if c.CRC {
 		d.mode = cctalk.CRC16
 	}
@@ -789,12 +789,11 @@ func (d *Driver) connect(ctx context.Context) error {
 		return ErrClosed
 	}
 	now := d.cfg.Now()
-	if now.Before(d.retryAt) {
+	if wait, _ := d.reopen.Waiting(now); wait {
 		return disconnected(d.cause)
 	}
 	if err := d.open(ctx, false); err != nil {
-		d.failures++
-		d.retryAt = now.Add(min(firstBackoff<<min(d.failures-1, 8), maxBackoff))
+		d.reopen.Failed(now, err)
 		d.cause = err
 		return disconnected(err)
 	}
@@ -823,7 +822,8 @@ func (d *Driver) open(ctx context.Context, first bool) error {
 			return deviceErr(u.dev, err)
 		}
 	}
-	d.up, d.failures, d.retryAt, d.cause = true, 0, time.Time{}, nil
+	d.up, d.cause = true, nil
+	d.reopen.Succeeded()
 	return nil
 }
 

@@ -80,13 +80,11 @@ type Driver struct {
 	lock chan struct{} // the one lock: a channel so that waiting honours ctx
 
 	// Guarded by lock.
-	port     *serialport.Port // nil while disconnected
-	src      portSource
-	fr       *FrameReader
-	failures int       // failed reopens in a row
-	retryAt  time.Time // no reopen before this
-	cause    error     // why the last reopen failed
-	buf      [256]byte
+	port   *serialport.Port // nil while disconnected
+	src    portSource
+	fr     *FrameReader
+	reopen serialport.Backoff // paces reopening a lost port
+	buf    [256]byte
 
 	state atomic.Pointer[snapshot]
 }
@@ -100,7 +98,7 @@ func New(c Config) (*Driver, error) {
 	if err := c.port().Validate(); err != nil {
 		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
 	}
-	d := &Driver{cfg: c, lock: make(chan struct{}, 1)}
+	d := &Driver{cfg: c, lock: make(chan struct{}, 1), reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff}}
 	d.src.d = d
 	d.fr = NewFrameReader(&d.src)
 	d.state.Store(&snapshot{err: ErrDisconnected})
@@ -361,13 +359,11 @@ func (d *Driver) connect() error {
 		}
 	}
 	now := d.cfg.Now()
-	if now.Before(d.retryAt) {
-		return disconnected(d.cause)
+	if wait, cause := d.reopen.Waiting(now); wait {
+		return disconnected(cause)
 	}
 	if err := d.open(); err != nil {
-		d.failures++
-		d.retryAt = now.Add(min(firstBackoff<<min(d.failures-1, 10), maxBackoff))
-		d.cause = err
+		d.reopen.Failed(now, err)
 		return disconnected(err)
 	}
 	return nil
@@ -378,7 +374,8 @@ func (d *Driver) open() error {
 	if err != nil {
 		return err
 	}
-	d.port, d.failures, d.retryAt, d.cause = p, 0, time.Time{}, nil
+	d.port = p
+	d.reopen.Succeeded()
 	d.fr.Reset()
 	// Whatever a previous user of the port left unread is not ours.
 	p.ResetInputBuffer()

@@ -80,12 +80,10 @@ type Driver struct {
 	lock chan struct{} // the one lock: a channel so that waiting honours ctx
 
 	// Guarded by lock.
-	port     *serialport.Port // nil while disconnected
-	rd       statusReader
-	failures int       // failed reopens in a row
-	retryAt  time.Time // no reopen before this
-	cause    error     // why the last reopen failed
-	buf      [1]byte
+	port   *serialport.Port // nil while disconnected
+	rd     statusReader
+	reopen serialport.Backoff // paces reopening a lost port
+	buf    [1]byte
 
 	state atomic.Pointer[snapshot]
 }
@@ -102,7 +100,7 @@ func New(c Config) (*Driver, error) {
 	if err := c.port().Validate(); err != nil {
 		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
 	}
-	d := &Driver{cfg: c, lock: make(chan struct{}, 1)}
+	d := &Driver{cfg: c, lock: make(chan struct{}, 1), reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff}}
 	d.state.Store(&snapshot{err: ErrDisconnected})
 	return d, nil
 }
@@ -323,14 +321,11 @@ func (d *Driver) connect() error {
 		}
 	}
 	now := d.cfg.Now()
-	if now.Before(d.retryAt) {
-		return disconnected(d.cause)
+	if wait, cause := d.reopen.Waiting(now); wait {
+		return disconnected(cause)
 	}
 	if err := d.open(); err != nil {
-		d.failures++
-		// The shift is capped: past ~36 failures it would overflow to a negative wait.
-		d.retryAt = now.Add(min(firstBackoff<<min(d.failures-1, 20), maxBackoff))
-		d.cause = err
+		d.reopen.Failed(now, err)
 		return disconnected(err)
 	}
 	return nil
@@ -341,7 +336,8 @@ func (d *Driver) open() error {
 	if err != nil {
 		return err
 	}
-	d.port, d.rd, d.failures, d.retryAt, d.cause = p, statusReader{}, 0, time.Time{}, nil
+	d.port, d.rd = p, statusReader{}
+	d.reopen.Succeeded()
 	// Whatever a previous user of the port left unread is not ours.
 	p.ResetInputBuffer()
 	return nil

@@ -97,9 +97,8 @@ type Driver struct {
 	cycle  chan struct{} // closed and replaced at the end of every loop cycle
 
 	// Owned by the loop.
-	lr       *LineReader
-	failures int       // failed reopens in a row
-	retryAt  time.Time // no reopen before this
+	lr     *LineReader
+	reopen serialport.Backoff // paces reopening a lost port
 }
 
 type subscription struct {
@@ -147,13 +146,14 @@ func newDriver(c Config) (*Driver, error) {
 		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
 	}
 	return &Driver{
-		cfg:   c,
-		stop:  make(chan struct{}),
-		done:  make(chan struct{}),
-		cycle: make(chan struct{}),
-		cause: ErrDisconnected,
-		lr:    NewLineReader(c.MaxLen, c.InterChar),
-		st:    Status{Port: c.Port, Suffix: c.Suffix},
+		cfg:    c,
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		cycle:  make(chan struct{}),
+		cause:  ErrDisconnected,
+		lr:     NewLineReader(c.MaxLen, c.InterChar),
+		st:     Status{Port: c.Port, Suffix: c.Suffix},
+		reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff},
 	}, nil
 }
 
@@ -300,20 +300,18 @@ func (d *Driver) run(p *serialport.Port) {
 // reconnect opens the port if the backoff allows; nil if it did not.
 func (d *Driver) reconnect() *serialport.Port {
 	now := d.cfg.Now()
-	if now.Before(d.retryAt) {
+	if wait, _ := d.reopen.Waiting(now); wait {
 		return nil
 	}
 	p, err := d.open()
 	if err != nil {
-		d.failures++
-		// The shift is capped: past ~36 doublings it would overflow.
-		d.retryAt = now.Add(min(firstBackoff<<min(d.failures-1, 16), maxBackoff))
+		d.reopen.Failed(now, err)
 		d.mu.Lock()
 		d.cause = disconnected(err)
 		d.mu.Unlock()
 		return nil
 	}
-	d.failures, d.retryAt = 0, time.Time{}
+	d.reopen.Succeeded()
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.closed {

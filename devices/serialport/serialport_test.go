@@ -277,3 +277,32 @@ func TestFlowJSON(t *testing.T) {
 		t.Error("unknown flow control accepted")
 	}
 }
+
+func TestBackoff(t *testing.T) {
+	b := Backoff{First: 250 * time.Millisecond, Max: 10 * time.Second}
+	t0 := time.Unix(1000, 0)
+	if wait, _ := b.Waiting(t0); wait {
+		t.Fatal("a fresh backoff waits")
+	}
+	var waits []time.Duration
+	now := t0
+	for i := 0; i < 100; i++ {
+		b.Failed(now, errors.New("gone"))
+		w := b.retryAt.Sub(now)
+		if w <= 0 || w > 10*time.Second {
+			t.Fatalf("failure %d: wait %v", i+1, w)
+		}
+		waits = append(waits, w)
+		if wait, cause := b.Waiting(now.Add(w - time.Millisecond)); !wait || cause == nil {
+			t.Fatalf("failure %d: not waiting just before the retry time", i+1)
+		}
+		now = now.Add(w)
+	}
+	if waits[0] != 250*time.Millisecond || waits[1] != 500*time.Millisecond || waits[99] != 10*time.Second {
+		t.Errorf("waits %v … %v", waits[:3], waits[99])
+	}
+	b.Succeeded()
+	if wait, cause := b.Waiting(now); wait || cause != nil || b.Failures() != 0 {
+		t.Error("not reset after success")
+	}
+}
