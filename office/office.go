@@ -1,6 +1,9 @@
 // Package office is the domain of officed, the street office's central service:
-// enrolled kiosks, one-time enrollment codes, the records kiosks push, the
-// change feed they pull, and the interfaces of the storage that holds them.
+// enrolled kiosks, one-time enrollment codes, the records kiosks push and what
+// they become (tickets with their timelines, applications, payments, ratings,
+// device events), the change feed kiosks pull, bills, payment orders and the
+// payment gateway they go through (Payments, PaymentGateway), and the
+// interfaces of the storage that holds them.
 //
 // Implementations live beside it, each named for what it wraps (office/sqlite;
 // a PostgreSQL store later), and the HTTP front ends (office/syncapi,
@@ -29,6 +32,10 @@ type Store interface {
 	RecordService
 	FeedService
 	GuideStore
+	ResidentService
+	BillService
+	OrderStore
+	SandboxLedger
 
 	// Counts reports how many rows each kind of data holds; operators and the
 	// security tests ("nothing stored") read it.
@@ -139,9 +146,17 @@ type RecordFilter struct {
 type RecordService interface {
 	// Ingest stores a decoded batch (wire.DecodeBatch) and records the nonce
 	// in one transaction. It is idempotent on (kiosk, record id): a record
-	// already held is counted as a duplicate, not stored again, and still
-	// acknowledged. ErrReplay, ErrRevoked or ENOTFOUND store nothing, and
-	// any failure stores nothing of the batch.
+	// already held is counted as a duplicate, not stored again, not applied
+	// again, and still acknowledged.
+	//
+	// Each new record's data is decoded with DecodeRecord and applied, in
+	// the same transaction, to what ResidentService reads (tickets with
+	// their timeline, applications, payments, incomplete payments, ratings,
+	// device events, cash collections); a ticket's or application's status
+	// is published on the feed (ClassTickets, StatusItem). A record that
+	// does not decode, or whose number another record holds, fails the
+	// batch with a *RecordError naming it. ErrReplay, ErrRevoked or
+	// ENOTFOUND store nothing, and any failure stores nothing of the batch.
 	Ingest(ctx context.Context, n Nonce, recs []wire.Record, at time.Time) (IngestResult, error)
 	// Records lists stored records by kiosk, then sequence.
 	Records(ctx context.Context, f RecordFilter) ([]StoredRecord, error)
@@ -150,6 +165,13 @@ type RecordService interface {
 // Counts is the number of rows of each kind of data.
 type Counts struct {
 	Kiosks, EnrollCodes, Nonces, Records, Changes, Guides int
+	// What ingested records were applied to (ResidentService), and the
+	// timeline entries of tickets and applications.
+	Tickets, Applications, Timeline, Payments, IncompletePayments int
+	Ratings, DeviceEvents, CashCollections                        int
+	// Bills (BillService), payment orders (OrderStore) and the sandbox
+	// gateway's charges (SandboxLedger).
+	Bills, Orders, SandboxCharges int
 }
 
 // Item is one entry to publish: the newest state of Key in a class. A nil

@@ -2,10 +2,15 @@ package ctl
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"time"
+
+	"bianmin"
+	"bianmin/kiosk/store"
+	"bianmin/sync/wire"
 )
 
 func init() {
@@ -127,10 +132,36 @@ func loadgenCmd(ctx context.Context, args []string, stdout, _ io.Writer) error {
 		return err
 	}
 	defer rt.Close()
+	code, err := rt.Code(ctx)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
+	var lastTicket string
 	for i := 0; i < *n; i++ {
-		kind, body := Synthetic(i)
-		if _, err := rt.DB.Append(ctx, kind, 1, body, time.Now()); err != nil {
+		kind := Synthetic[i%len(Synthetic)]
+		err := rt.DB.Update(ctx, func(tx *store.Tx) error {
+			now := time.Now()
+			var numErr error
+			number := func(p byte) string {
+				num, err := tx.NextNumber(ctx, p, code, now)
+				numErr = errors.Join(numErr, err)
+				return num
+			}
+			data := bianmin.Sample(kind, int64(i), number, lastTicket, 0)
+			if numErr != nil {
+				return numErr
+			}
+			if err := data.Validate(); err != nil {
+				return err
+			}
+			rec, err := tx.Append(ctx, kind, wire.Kinds[kind][len(wire.Kinds[kind])-1], data, now)
+			if kind == bianmin.KindTicket {
+				lastTicket = rec.ID
+			}
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -138,28 +169,7 @@ func loadgenCmd(ctx context.Context, args []string, stdout, _ io.Writer) error {
 	return nil
 }
 
-// Synthetic returns the i-th synthetic record: the kinds in turn, with data
-// shaped like the real services' (fake numbers only).
-func Synthetic(i int) (string, map[string]any) {
-	kinds := []string{"ticket", "application", "payment", "payment.incomplete", "rating", "device.event", "cash.collected"}
-	kind := kinds[i%len(kinds)]
-	body := map[string]any{"loadgen": i}
-	switch kind {
-	case "ticket":
-		body["category"], body["community"], body["building"], body["room"] = "供水", "花园社区", "3号楼", "2单元501"
-		body["phrases"], body["phone"] = []string{"家中无水", "已持续两天"}, "13800000000"
-	case "application":
-		body["id_number"], body["name"], body["reason"], body["phone"], body["fee_fen"] = "11010519491231002X", "测试", "lost", "13800000000", 1000
-	case "payment":
-		body["biller"], body["account"], body["amount_fen"], body["method"] = "water", fmt.Sprintf("W%08d", i), 4250, "cash"
-	case "payment.incomplete":
-		body["biller"], body["amount_fen"] = "heating", 2000
-	case "rating":
-		body["level"], body["reasons"] = 1+i%5, []string{"办理快"}
-	case "device.event":
-		body["device"], body["event"] = "printer", "paper near end"
-	case "cash.collected":
-		body["notes"], body["total_fen"] = 12, 62000
-	}
-	return kind, body
-}
+// Synthetic lists the kinds loadgen queues in turn: every kind a kiosk's
+// services queue, each with valid data (bianmin.Sample) that officed accepts.
+var Synthetic = []string{bianmin.KindTicket, bianmin.KindApplication, bianmin.KindPayment,
+	bianmin.KindPaymentIncomplete, bianmin.KindRating, bianmin.KindDeviceEvent, bianmin.KindCashCollected}

@@ -45,6 +45,7 @@ func init() {
 		{"enroll-code", "print a one-time code a kiosk enrolls with", runEnrollCode},
 		{"kiosks", "list enrolled kiosks with their last heartbeat", runKiosks},
 		{"revoke", "stop a kiosk from syncing", runRevoke},
+		{"import-bills", "replace a biller's bills from a CSV file and publish them to kiosks", runImportBills},
 		{"help", "show this help, or a command's: officed help COMMAND", runHelp},
 	}
 }

@@ -9,16 +9,21 @@ import (
 	"net/http"
 	"time"
 
+	"bianmin"
 	"bianmin/assets"
 	"bianmin/office"
 	"bianmin/office/metrics"
+	"bianmin/office/sandbox"
 	"bianmin/office/syncapi"
 	"bianmin/office/web"
 )
 
 const serveDescription = `Serves, until SIGINT or SIGTERM:
   /guides/      the public guide pages, from the store
-  /api/v1/      the kiosk sync API (enroll, records, changes, heartbeat)
+  /report       the mobile report form (扫码点单), rate-limited per client
+  /status/N     a ticket's or application's progress (?s=SECRET from the slip)
+  /api/v1/      the kiosk API: enroll, records, changes, heartbeat, bills
+                (online lookup) and pay (mobile payment codes)
   /healthz      200 while the process serves HTTP
   /readyz       200 while the database answers
   /metrics      Prometheus metrics
@@ -30,14 +35,25 @@ missing). On the first start the guides, member units and grid data shipped
 in the binary are published to the change feed; later starts leave them as
 staff left them.
 
-Environment: OFFICED_ADDR, OFFICED_DATA, OFFICED_LOG_FORMAT and
-OFFICED_LOG_LEVEL set the defaults of the flags of the same names; flags win.
+Mobile payment codes are authorised by the sandbox gateway (office/sandbox),
+whose outcome is set by the code's last digit: 0–4 paid, 5 declined, 6 paying
+then paid on the 2nd query, 7 paying then declined, 8 paying forever, 9
+gateway error. Real providers plug in behind the same interface.
+
+Behind a reverse proxy, --client-ip-header names the header carrying the
+client's address (e.g. X-Real-IP), so rate limits apply per resident rather
+than to the proxy.
+
+Environment: OFFICED_ADDR, OFFICED_DATA, OFFICED_LOG_FORMAT,
+OFFICED_LOG_LEVEL and OFFICED_CLIENT_IP_HEADER set the defaults of the flags
+of the same names; flags win.
 `
 
 type serveOptions struct {
 	addr            string
 	dataDir         string
 	shutdownTimeout time.Duration
+	clientIPHeader  string
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -48,6 +64,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	logFormat := fs.String("log-format", envOr(env, "OFFICED_LOG_FORMAT", "text"), "log format on stderr: text or json")
 	logLevel := fs.String("log-level", envOr(env, "OFFICED_LOG_LEVEL", "info"), "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on shutdown")
+	fs.StringVar(&opts.clientIPHeader, "client-ip-header", envOr(env, "OFFICED_CLIENT_IP_HEADER", ""), "`HEADER` a trusted reverse proxy sets to the client's address (empty: the connection's address)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -90,7 +107,7 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err err
 	if err := seedContent(ctx, store, logger, time.Now()); err != nil {
 		return err
 	}
-	handler, err := newHandler(store, logger)
+	handler, err := newHandler(store, logger, opts)
 	if err != nil {
 		return err
 	}
@@ -148,15 +165,22 @@ func seedContent(ctx context.Context, store office.Store, logger *slog.Logger, n
 	return nil
 }
 
-// newHandler wires officed's HTTP front: the sync API under /api/v1/, the
-// metrics, and the public pages with the operations endpoints for the rest.
-func newHandler(store office.Store, logger *slog.Logger) (http.Handler, error) {
+// newHandler wires officed's HTTP front: the sync API under /api/v1/ with
+// mobile payment through the sandbox gateway, the metrics, and the public
+// pages with the operations endpoints for the rest.
+func newHandler(store office.Store, logger *slog.Logger, opts serveOptions) (http.Handler, error) {
 	reg := metrics.NewRegistry()
-	api, err := syncapi.New(syncapi.Config{Store: store, Logger: logger, Metrics: reg})
+	payments := office.NewPayments(store, sandbox.New(store, nil), logger, nil)
+	api, err := syncapi.New(syncapi.Config{Store: store, Logger: logger, Metrics: reg, Payments: payments})
 	if err != nil {
 		return nil, err
 	}
-	pages, err := web.NewHandler(web.Config{Guides: store, Logger: logger, Ready: store.Ping})
+	cfg := web.Config{Guides: store, Logger: logger, Ready: store.Ping, Residents: store,
+		Grid: func(ctx context.Context) ([]bianmin.Community, error) { return office.LoadGrid(ctx, store) }}
+	if opts.clientIPHeader != "" {
+		cfg.ClientIP = web.ClientIPFromHeader(opts.clientIPHeader)
+	}
+	pages, err := web.NewHandler(cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -12,11 +12,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/big"
 	"net/http"
 	"slices"
 	"strings"
 	"time"
 
+	"bianmin"
 	"bianmin/sync/sign"
 	"bianmin/sync/wire"
 )
@@ -31,7 +33,9 @@ type Kiosk struct {
 	HTTP *http.Client     // nil: http.DefaultClient
 	Now  func() time.Time // the clock requests are signed with; nil: time.Now
 
-	seq int64
+	seq        int64
+	code       string // see Code
+	lastTicket string // record id of the last ticket made, for ratings
 }
 
 // NewKiosk returns a kiosk with a fresh key pair, not yet enrolled.
@@ -183,29 +187,80 @@ func (k *Kiosk) Changes(ctx context.Context, cursor int64, class string, limit i
 }
 
 // Records returns n new records of the kinds the protocol knows, in turn, with
-// this kiosk's next sequence numbers and about dataBytes of data each. The
-// data is synthetic but shaped like the real thing (a phone number among it),
-// so tests notice if record data ever reaches a log.
+// this kiosk's next sequence numbers. Each is valid data of its kind
+// (SampleData), padded toward dataBytes where the kind has room for text
+// (ticket phrases, device event details). Tickets and applications carry
+// SecretPhone, applications SecretIDNumber and SecretName, so tests notice if
+// record data ever reaches a log.
 func (k *Kiosk) Records(n, dataBytes int) []wire.Record {
 	kinds := Kinds()
 	out := make([]wire.Record, n)
-	now := k.now()
 	for i := range out {
-		k.seq++
-		pad := strings.Repeat("x", max(0, dataBytes-80))
-		data, _ := json.Marshal(map[string]any{"phone": SecretPhone, "n": k.seq, "note": pad})
-		kind := kinds[int(k.seq)%len(kinds)]
-		out[i] = wire.Record{
-			ID: wire.NewID(now), Seq: k.seq, Kind: kind, Schema: wire.Kinds[kind][len(wire.Kinds[kind])-1],
-			Created: now.Truncate(time.Millisecond), Data: data,
-		}
+		kind := kinds[int(k.seq+1)%len(kinds)]
+		out[i] = k.Record(kind, k.SampleData(kind, k.seq+1, dataBytes))
 	}
 	return out
 }
 
-// SecretPhone is in every record Records makes: a log that contains it leaked
-// record data.
-const SecretPhone = "13912345678"
+// Record returns a record of kind with data (marshalled to JSON) and this
+// kiosk's next sequence number, created now by the kiosk's clock.
+func (k *Kiosk) Record(kind string, data any) wire.Record {
+	raw, err := json.Marshal(data)
+	if err != nil {
+		panic(err)
+	}
+	k.seq++
+	now := k.now()
+	r := wire.Record{
+		ID: wire.NewID(now), Seq: k.seq, Kind: kind, Schema: wire.Kinds[kind][len(wire.Kinds[kind])-1],
+		Created: now.Truncate(time.Millisecond), Data: raw,
+	}
+	if kind == bianmin.KindTicket {
+		k.lastTicket = r.ID
+	}
+	return r
+}
+
+// Code is the kiosk's short code in the numbers it gives (six digits, as a
+// real kiosk's), drawn at random once per Kiosk value so that two simulated
+// kiosks never number alike.
+func (k *Kiosk) Code() string {
+	if k.code == "" {
+		n, err := rand.Int(rand.Reader, big.NewInt(900000))
+		if err != nil {
+			panic(err)
+		}
+		k.code = fmt.Sprint(100000 + n.Int64())
+	}
+	return k.code
+}
+
+// Number returns the public number with prefix (T, A or P) this kiosk gives
+// for sequence seq today.
+func (k *Kiosk) Number(prefix byte, seq int64) string {
+	return bianmin.NewNumber(prefix, k.now(), k.Code(), seq)
+}
+
+// SampleData returns valid data of kind for this kiosk's record seq, padded
+// toward dataBytes where the kind has room (bianmin.Sample). A rating names
+// the last ticket this Kiosk made (a linked rating), else a guide.
+func (k *Kiosk) SampleData(kind string, seq int64, dataBytes int) bianmin.RecordData {
+	d := bianmin.Sample(kind, seq, func(p byte) string { return k.Number(p, seq) }, k.lastTicket, dataBytes)
+	if d == nil {
+		panic("officetest: no sample data for kind " + kind)
+	}
+	return d
+}
+
+// Personal data in the records Records makes: a log that contains any of
+// them leaked record data.
+const (
+	SecretPhone = bianmin.SamplePhone
+	SecretName  = bianmin.SampleName
+)
+
+// SecretIDNumber is a valid ID number (GB 11643 check digit included).
+var SecretIDNumber = bianmin.SampleIDNumber
 
 // Kinds lists the kinds of wire.Kinds, sorted.
 func Kinds() []string {

@@ -11,7 +11,9 @@ import (
 	"bianmin/sync/wire"
 )
 
-// Ingest implements office.RecordService.
+// Ingest implements office.RecordService. Only records the table did not
+// hold are decoded and applied, so a re-sent record is acknowledged even if
+// validation rules have tightened since it was first stored.
 func (s *Store) Ingest(ctx context.Context, n office.Nonce, recs []wire.Record, at time.Time) (office.IngestResult, error) {
 	res := office.IngestResult{Acked: make([]string, 0, len(recs)), New: map[string]int{}}
 	received := formatTime(at)
@@ -36,6 +38,13 @@ func (s *Store) Ingest(ctx context.Context, n office.Nonce, recs []wire.Record, 
 				return err
 			}
 			if k == 1 {
+				data, err := office.DecodeRecord(r)
+				if err != nil {
+					return err
+				}
+				if err := apply(ctx, tx, n.KioskID, r, data, at); err != nil {
+					return err
+				}
 				res.New[r.Kind]++
 			} else {
 				res.Duplicates++

@@ -125,8 +125,14 @@ func (s *Store) Counts(ctx context.Context) (office.Counts, error) {
 	err := s.ro.QueryRowContext(ctx, `SELECT
 		(SELECT count(*) FROM kiosks), (SELECT count(*) FROM enroll_codes),
 		(SELECT count(*) FROM nonces), (SELECT count(*) FROM records),
-		(SELECT count(*) FROM changes), (SELECT count(*) FROM guides)`).
-		Scan(&c.Kiosks, &c.EnrollCodes, &c.Nonces, &c.Records, &c.Changes, &c.Guides)
+		(SELECT count(*) FROM changes), (SELECT count(*) FROM guides),
+		(SELECT count(*) FROM tickets), (SELECT count(*) FROM applications), (SELECT count(*) FROM timeline),
+		(SELECT count(*) FROM payments), (SELECT count(*) FROM incomplete_payments), (SELECT count(*) FROM ratings),
+		(SELECT count(*) FROM device_events), (SELECT count(*) FROM cash_collections),
+		(SELECT count(*) FROM bills), (SELECT count(*) FROM orders), (SELECT count(*) FROM sandbox_charges)`).
+		Scan(&c.Kiosks, &c.EnrollCodes, &c.Nonces, &c.Records, &c.Changes, &c.Guides,
+			&c.Tickets, &c.Applications, &c.Timeline, &c.Payments, &c.IncompletePayments, &c.Ratings,
+			&c.DeviceEvents, &c.CashCollections, &c.Bills, &c.Orders, &c.SandboxCharges)
 	return c, err
 }
 

@@ -1,12 +1,16 @@
 // Package syncapi is officed's side of the kiosk sync protocol (sync/wire,
 // sync/sign) over HTTP: enrollment, record push, change feed pull and
-// heartbeats under /api/v1/. It keeps no state of its own beyond metrics;
-// everything lives in the office.Store it is built with.
+// heartbeats under /api/v1/, and the online services kiosks call with the
+// same signatures: bill lookup and mobile payment. It keeps no state of its
+// own beyond metrics; everything lives in the office.Store (and the
+// office.Payments) it is built with.
 //
 // Every refusal is a wire.ErrorBody with a 4xx status and stores nothing: the
 // signature, clock skew, kiosk and body are all checked before the store is
 // asked to write, and the nonce is recorded in the same transaction as the
 // request's own writes, so a replayed request cannot store anything either.
+// (A payment request records its nonce first, then asks the gateway: a
+// replay is refused all the same, and the order id makes a retry harmless.)
 package syncapi
 
 import (
@@ -42,21 +46,40 @@ type Config struct {
 	// Now is the clock signatures, expiry and online-ness are judged by; nil
 	// is time.Now.
 	Now func() time.Time
+	// Payments authorises payment codes; nil answers the /pay endpoints
+	// with 404 "payments_disabled".
+	Payments *office.Payments
 }
 
 // Handler serves the sync API. It is safe for concurrent use.
 //
-// Routes (see sync/wire for the bodies):
+// Routes (see sync/wire for the sync bodies, the bianmin package for the
+// others):
 //
 //	POST /api/v1/enroll      unsigned: the one-time code is the credential
-//	POST /api/v1/records     signed
+//	POST /api/v1/records     signed; a record that does not decode and
+//	                         validate (or whose number is another record's)
+//	                         refuses the batch: 422 naming it, nothing stored
 //	GET  /api/v1/changes     signed; ?cursor=N[&class=C][&limit=L]
 //	POST /api/v1/heartbeat   signed
+//	GET  /api/v1/bills       signed; ?biller=B&account=A → bianmin.Bill (holder
+//	                         masked), 404 "no_bill" when the account owes nothing
+//	POST /api/v1/pay         signed; bianmin.PayRequest → bianmin.PayResult
+//	GET  /api/v1/pay/{order} signed; → bianmin.PayResult (asks the gateway
+//	                         while paying), 404 "no_order"
+//	POST /api/v1/pay/{order}/cancel  signed, empty body; → bianmin.PayResult,
+//	                         never success; 503 "gateway_unavailable" when
+//	                         the gateway cannot be reached (cancel again)
+//
+// A payment that does not complete is not an HTTP error: declined, paying
+// and error are 200 answers with that status. A pay request that reuses an
+// order id with another amount, biller or account is 409 "conflict".
 //
 // Any other method on these paths is 405, any other path under /api/v1/ 404,
 // both with a JSON error body.
 type Handler struct {
 	store office.Store
+	pay   *office.Payments
 	log   *slog.Logger
 	now   func() time.Time
 	reg   *metrics.Registry
@@ -73,6 +96,8 @@ type apiMetrics struct {
 	internal    *metrics.Counter
 	enrollments *metrics.Counter
 	heartbeats  *metrics.Counter
+	payResults  *metrics.CounterVec
+	billLookups *metrics.CounterVec
 	duration    *metrics.HistogramVec
 }
 
@@ -84,7 +109,10 @@ const OnlineWindow = 2 * time.Minute
 const maxEnrollBytes = 4 << 10
 
 // The endpoints, as metric label values.
-var endpoints = []string{"enroll", "records", "changes", "heartbeat"}
+var endpoints = []string{"enroll", "records", "changes", "heartbeat", "bills", "pay", "pay_query", "pay_cancel"}
+
+// maxPayBytes bounds a pay request: a receipt number, an account and a code.
+const maxPayBytes = 4 << 10
 
 // New returns the handler for cfg and registers its metrics:
 //
@@ -94,13 +122,15 @@ var endpoints = []string{"enroll", "records", "changes", "heartbeat"}
 //	officed_rejects_total{code}            requests refused, by wire error code
 //	officed_internal_errors_total          requests failed by officed itself (500)
 //	officed_enrollments_total, officed_heartbeats_total
+//	officed_pay_results_total{status}      payment answers given, by status
+//	officed_bill_lookups_total{result}     bill lookups: found, not_found
 //	officed_request_duration_seconds{endpoint}
 //	officed_kiosks_online                  kiosks with a heartbeat in the last OnlineWindow
 func New(cfg Config) (*Handler, error) {
 	if cfg.Store == nil {
 		return nil, errors.New("syncapi: Config.Store is required")
 	}
-	h := &Handler{store: cfg.Store, log: cfg.Logger, now: cfg.Now, reg: cfg.Metrics}
+	h := &Handler{store: cfg.Store, pay: cfg.Payments, log: cfg.Logger, now: cfg.Now, reg: cfg.Metrics}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -122,6 +152,9 @@ func New(cfg Config) (*Handler, error) {
 		internal:    h.reg.NewCounter("officed_internal_errors_total", "Sync API requests that failed inside officed (HTTP 500)."),
 		enrollments: h.reg.NewCounter("officed_enrollments_total", "Kiosks enrolled."),
 		heartbeats:  h.reg.NewCounter("officed_heartbeats_total", "Heartbeats stored."),
+		payResults: h.reg.NewCounterVec("officed_pay_results_total", "Mobile payment answers given to kiosks, by status.", "status",
+			bianmin.PaySuccess, bianmin.PayDeclined, bianmin.PayPaying, bianmin.PayError, bianmin.PayCancelled),
+		billLookups: h.reg.NewCounterVec("officed_bill_lookups_total", "Online bill lookups by kiosks, by result.", "result", "found", "not_found"),
 		duration: h.reg.NewHistogramVec("officed_request_duration_seconds", "Sync API request latency, by endpoint.",
 			"endpoint", metrics.DefBuckets, endpoints...),
 	}
@@ -149,7 +182,7 @@ type entry struct {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	e := &entry{endpoint: "other"}
-	route, method := h.route(r.URL.Path)
+	route, method, name := h.route(r.URL.Path)
 	defer func() {
 		if v := recover(); v != nil {
 			if v == http.ErrAbortHandler {
@@ -186,7 +219,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, e, http.StatusNotFound, &wire.Error{Code: "not_found", Message: "no such sync API endpoint"})
 		return
 	}
-	e.endpoint = strings.TrimPrefix(r.URL.Path, "/api/v1/")
+	e.endpoint = name
 	if r.Method != method {
 		w.Header().Set("Allow", method)
 		h.fail(w, e, http.StatusMethodNotAllowed, &wire.Error{Code: "method_not_allowed", Message: r.Method + " not allowed; use " + method})
@@ -195,18 +228,32 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	route(w, r, e)
 }
 
-func (h *Handler) route(path string) (func(http.ResponseWriter, *http.Request, *entry), string) {
+// route returns the handler of path, its method and its endpoint name (a
+// metric label: never the order id of a /pay/{order} path).
+func (h *Handler) route(path string) (func(http.ResponseWriter, *http.Request, *entry), string, string) {
 	switch path {
 	case "/api/v1/enroll":
-		return h.enroll, http.MethodPost
+		return h.enroll, http.MethodPost, "enroll"
 	case "/api/v1/records":
-		return h.records, http.MethodPost
+		return h.records, http.MethodPost, "records"
 	case "/api/v1/changes":
-		return h.changes, http.MethodGet
+		return h.changes, http.MethodGet, "changes"
 	case "/api/v1/heartbeat":
-		return h.heartbeat, http.MethodPost
+		return h.heartbeat, http.MethodPost, "heartbeat"
+	case "/api/v1/bills":
+		return h.bills, http.MethodGet, "bills"
+	case "/api/v1/pay":
+		return h.payStart, http.MethodPost, "pay"
 	}
-	return nil, ""
+	if rest, ok := strings.CutPrefix(path, "/api/v1/pay/"); ok {
+		if order, ok := strings.CutSuffix(rest, "/cancel"); ok && !strings.Contains(order, "/") {
+			return h.payCancel(order), http.MethodPost, "pay_cancel"
+		}
+		if !strings.Contains(rest, "/") {
+			return h.payQuery(rest), http.MethodGet, "pay_query"
+		}
+	}
+	return nil, "", ""
 }
 
 func (h *Handler) reply(w http.ResponseWriter, e *entry, status int, v any) {
@@ -341,7 +388,14 @@ var revokedError = &wire.Error{Code: "revoked", Message: "this kiosk has been re
 
 // storeFailed maps the errors a store returns for a signed request.
 func (h *Handler) storeFailed(w http.ResponseWriter, e *entry, err error) {
+	var re *office.RecordError
 	switch {
+	case errors.As(err, &re):
+		code := "invalid"
+		if bianmin.ErrorCode(re.Err) == bianmin.ECONFLICT {
+			code = "conflict"
+		}
+		h.fail(w, e, http.StatusUnprocessableEntity, &wire.Error{Code: code, Message: re.Err.Error(), Record: re.Record})
 	case errors.Is(err, office.ErrReplay):
 		h.fail(w, e, http.StatusUnauthorized, &wire.Error{Code: "replay", Message: "nonce already used: every request needs a new one"})
 	case errors.Is(err, office.ErrRevoked):

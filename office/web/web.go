@@ -1,16 +1,19 @@
 // Package web is officed's HTTP front: the public pages residents open on their
 // phones (§5.3) and the operations endpoints (§5.4). It renders server-side with
-// html/template and holds no state of its own; everything it shows comes from the
-// bianmin services it is built with, so the storage behind them can change
-// without touching this package.
+// html/template; everything it shows comes from the services it is built with
+// (bianmin.GuideService, office.ResidentService), so the storage behind them can
+// change without touching this package. Its only state is protective and
+// in-memory: rate limits per client and the report form's used tokens.
 package web
 
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
@@ -19,9 +22,13 @@ import (
 	"time"
 
 	"bianmin"
+	"bianmin/office"
 )
 
-//go:embed templates/*.html templates/style.css
+// ChinaTime is China Standard Time: UTC+8 all year, without the tz database.
+var ChinaTime = time.FixedZone("CST", 8*3600)
+
+//go:embed templates/*.html templates/style.css templates/report.js
 var templateFS embed.FS
 
 // Config holds what the handler serves from.
@@ -34,6 +41,30 @@ type Config struct {
 	// Ready reports whether officed can serve its pages (GET /readyz). Nil means
 	// "the guide service answers a Categories call".
 	Ready func(context.Context) error
+
+	// Residents takes tickets from the mobile report form and shows ticket
+	// and application statuses; nil leaves /report and /status/ unserved.
+	Residents office.ResidentService
+	// Grid returns the published grid data the report form's location
+	// pickers offer (office.LoadGrid); required with Residents. It is cached
+	// for a minute.
+	Grid func(context.Context) ([]bianmin.Community, error)
+	// FormKey signs report form tokens (HMAC-SHA256); nil draws a random key
+	// at start, so a form opened before a restart must be reloaded.
+	FormKey []byte
+	// Now is the clock of form tokens, rate limits and ticket numbers; nil
+	// is time.Now.
+	Now func() time.Time
+	// Location is the time zone of ticket numbers and of times on pages; nil
+	// is China Standard Time (UTC+8).
+	Location *time.Location
+	// ClientIP names the client of a request for rate limits; nil is the
+	// connection's address. Behind a reverse proxy use ClientIPFromHeader.
+	ClientIP func(*http.Request) string
+	// TicketLimit bounds the tickets one client may submit (default 5 per
+	// 10 minutes); PageLimit the status pages and form submissions (default
+	// 60 per 10 minutes). Beyond them the answer is 429.
+	TicketLimit, PageLimit Limit
 }
 
 // Handler serves officed's HTTP endpoints. It is safe for concurrent use.
@@ -42,6 +73,15 @@ type Config struct {
 //
 //	GET /guides/         guide index by category; ?q= searches, ?category= filters
 //	GET /guides/{id}     one guide (404 page for unknown or malformed ids)
+//	GET /report          the mobile report form (扫码点单); ?category= picks the category
+//	POST /report         submits it: the ticket's number and status link, or
+//	                     the form again with what to correct (422), 403 for a
+//	                     missing, forged, expired or used form token, 429 over
+//	                     the limits
+//	GET /report.js       the form's optional script (narrows the pickers)
+//	GET /status/{number} ?s=SECRET: a ticket's or application's progress; an
+//	                     unknown number and a wrong or missing secret get the
+//	                     same 404 page
 //	GET /healthz         200 "ok" while the process serves HTTP
 //	GET /readyz          200 "ok" when Config.Ready succeeds, else 503
 //
@@ -52,6 +92,15 @@ type Handler struct {
 	log    *slog.Logger
 	ready  func(context.Context) error
 	root   http.Handler
+
+	residents office.ResidentService
+	grid      gridCache
+	tokens    *formTokens
+	now       func() time.Time
+	loc       *time.Location
+	clientIP  func(*http.Request) string
+	tickets   *limiter // tickets created per client
+	pages     *limiter // status views and form posts per client
 }
 
 // NewHandler returns the handler for cfg.
@@ -59,7 +108,33 @@ func NewHandler(cfg Config) (*Handler, error) {
 	if cfg.Guides == nil {
 		return nil, errors.New("web: Config.Guides is required")
 	}
-	h := &Handler{guides: cfg.Guides, log: cfg.Logger, ready: cfg.Ready}
+	h := &Handler{guides: cfg.Guides, log: cfg.Logger, ready: cfg.Ready, residents: cfg.Residents,
+		now: cfg.Now, loc: cfg.Location, clientIP: cfg.ClientIP}
+	if h.now == nil {
+		h.now = time.Now
+	}
+	if h.loc == nil {
+		h.loc = ChinaTime
+	}
+	if h.clientIP == nil {
+		h.clientIP = remoteIP
+	}
+	if h.residents != nil {
+		if cfg.Grid == nil {
+			return nil, errors.New("web: Config.Grid is required with Config.Residents")
+		}
+		key := cfg.FormKey
+		if len(key) == 0 {
+			key = make([]byte, 32)
+			if _, err := rand.Read(key); err != nil {
+				return nil, err
+			}
+		}
+		h.grid = gridCache{load: cfg.Grid, now: h.now, ttl: time.Minute}
+		h.tokens = &formTokens{key: key, ttl: FormTokenTTL, now: h.now, used: map[string]time.Time{}}
+		h.tickets = newLimiter(cfg.TicketLimit.or(DefaultTicketLimit), h.now)
+		h.pages = newLimiter(cfg.PageLimit.or(DefaultPageLimit), h.now)
+	}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -75,6 +150,12 @@ func NewHandler(cfg Config) (*Handler, error) {
 	mux.HandleFunc("GET /{$}", redirect("/guides/"))
 	mux.HandleFunc("GET /guides/{$}", h.serveIndex)
 	mux.HandleFunc("GET /guides/{id}", h.serveGuide)
+	if h.residents != nil {
+		mux.HandleFunc("GET /report", h.serveReportForm)
+		mux.HandleFunc("POST /report", h.submitReport)
+		mux.HandleFunc("GET /report.js", serveReportScript)
+		mux.HandleFunc("GET /status/{number}", h.serveStatus)
+	}
 	mux.HandleFunc("GET /healthz", h.serveHealth)
 	mux.HandleFunc("GET /readyz", h.serveReady)
 	mux.HandleFunc("/", h.serveFallback)
@@ -135,6 +216,9 @@ var (
 	indexTmpl    = page("index.html")
 	notFoundTmpl = page("notfound.html")
 	errorTmpl    = page("error.html")
+	reportTmpl   = page("report.html")
+	statusTmpl   = page("status.html")
+	messageTmpl  = page("message.html")
 )
 
 // The page stylesheet is inlined (one request on a slow phone connection) and
@@ -160,7 +244,12 @@ func mustRead(name string) string {
 
 func page(name string) *template.Template {
 	funcs := template.FuncMap{
-		"css": func() template.CSS { return template.CSS(styleSheet) },
+		"css":           func() template.CSS { return template.CSS(styleSheet) },
+		"buildingValue": buildingValue,
+		"json": func(v any) (string, error) {
+			b, err := json.Marshal(v)
+			return string(b), err
+		},
 	}
 	return template.Must(template.New(name).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/"+name))
 }

@@ -27,7 +27,6 @@ func BenchmarkBacklogDrain(b *testing.B) {
 	}
 	n := *drainRecords
 	ctx := context.Background()
-	payload := map[string]any{"category": "供水", "community": "花园社区", "building": "3号楼", "phone": "13800000000", "phrases": []string{"家中无水", "已持续两天"}}
 	rowSize := 200
 
 	bulk, perBatch := rawInsertRates(b, n, rowSize)
@@ -39,7 +38,7 @@ func BenchmarkBacklogDrain(b *testing.B) {
 		k.syncer.BatchRecords, k.syncer.BatchBytes = 500, 1<<20
 		err := k.db.Update(ctx, func(tx *store.Tx) error {
 			for j := 0; j < n; j++ {
-				if _, err := tx.Append(ctx, "ticket", 1, payload, time.Now()); err != nil {
+				if _, err := tx.Append(ctx, "ticket", 1, validTicket(j), time.Now()); err != nil {
 					return err
 				}
 			}

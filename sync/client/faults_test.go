@@ -109,7 +109,7 @@ func TestExactlyOnceThroughNetworkFaults(t *testing.T) {
 	const n = 300
 	want := map[string]bool{}
 	for i := 0; i < n; i++ {
-		rec, err := k.db.Append(ctx, "ticket", 1, map[string]any{"i": i, "phone": "13800000000"}, time.Now())
+		rec, err := k.db.Append(ctx, "ticket", 1, validTicket(i), time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,7 +175,7 @@ func TestRejectedRecordIsKeptAndOthersFlow(t *testing.T) {
 	k := enrollKiosk(t, o, http.DefaultTransport)
 	ctx := context.Background()
 	for i := 0; i < 5; i++ {
-		if _, err := k.db.Append(ctx, "rating", 1, map[string]int{"level": 5}, time.Now()); err != nil {
+		if _, err := k.db.Append(ctx, "rating", 1, bianmin.Rating{Record: "dibao-apply", Service: "guide", Level: 5}, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -283,4 +283,12 @@ func TestPullAppliesFeedAndRefetches(t *testing.T) {
 	if after, _ := k.db.Cursor(ctx); after != before || after == 0 {
 		t.Errorf("cursor %d then %d", before, after)
 	}
+}
+
+// validTicket is the i-th of a kiosk's problem reports: officed decodes and
+// validates every record it stores, so test records must be real ones.
+func validTicket(i int) bianmin.Ticket {
+	return bianmin.Ticket{Number: bianmin.NewNumber('T', time.Now(), "100001", int64(i+1)), Secret: bianmin.NewSecret(),
+		Category: "供水", Community: "huayuan", Building: "3", Unit: "2单元", Room: "501",
+		Phrases: []string{"家中无水", "已持续两天"}, Phone: "13800000000", Channel: "kiosk"}
 }
