@@ -144,6 +144,12 @@ func (c Config) GuideURL(id string) string {
 	return strings.TrimRight(c.PublicBaseURL, "/") + "/guides/" + url.PathEscape(id)
 }
 
+// ReportURL is officed's mobile report form (扫码点单, SPEC §2.4, §5.3): the
+// home screen's QR, so a resident can report from the phone without the kiosk.
+func (c Config) ReportURL() string {
+	return strings.TrimRight(c.PublicBaseURL, "/") + "/report"
+}
+
 // Settings is where Config is kept (the kiosk store).
 type Settings interface {
 	Setting(ctx context.Context, key string, v any) (bool, error)

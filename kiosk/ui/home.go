@@ -12,6 +12,7 @@ import (
 type homeScreen struct {
 	app   *App
 	tiles map[string]*widget.Button // by service key, for tests
+	qrURL string                    // what the report QR encodes, for tests
 }
 
 type service struct {
@@ -40,7 +41,24 @@ func (s *homeScreen) build() fyne.CanvasObject {
 	}
 	welcome := widget.NewLabelWithStyle(tr("home.welcome"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	welcome.SizeName = "headingText"
-	return container.NewBorder(welcome, nil, nil, nil, container.NewGridWithColumns(cols, objs...))
+	return container.NewBorder(welcome, s.reportQR(), nil, nil, container.NewGridWithColumns(cols, objs...))
+}
+
+// reportQR is the "scan and order" channel that does not need the kiosk: a QR
+// of officed's mobile report form, with a line saying what it is for.
+func (s *homeScreen) reportQR() fyne.CanvasObject {
+	a := s.app
+	url := a.deps.Config().ReportURL()
+	img, err := qrImage(url, 160)
+	if err != nil {
+		a.deps.Log.Error("report qr", "err", err)
+		return nil
+	}
+	s.qrURL = url
+	title := widget.NewLabelWithStyle(tr("home.qr_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	hint := widget.NewLabel(tr("home.qr_hint"))
+	hint.Wrapping = fyne.TextWrapWord
+	return container.NewBorder(nil, nil, img, nil, container.NewVBox(title, hint))
 }
 
 func (s *homeScreen) tile(sv service) fyne.CanvasObject {

@@ -214,3 +214,20 @@ func TestProgressByKeypad(t *testing.T) {
 		t.Error("an unknown number does not say so")
 	}
 }
+
+// TestHomeOffersMobileReportQR: the home screen carries the QR of officed's
+// mobile report form (SPEC §2.4), built from the configured public base URL.
+func TestHomeOffersMobileReportQR(t *testing.T) {
+	f := newFixture(t)
+	if got, want := f.home(t).qrURL, "https://office.example.cn/report"; got != want {
+		t.Fatalf("home QR encodes %q, want %q", got, want)
+	}
+	if !strings.Contains(texts(f.win), "手机扫码，随时上报问题") {
+		t.Errorf("home screen does not say what the QR is for:\n%s", texts(f.win))
+	}
+	f.cfg.PublicBaseURL = "http://10.0.0.5:8080/"
+	f.app.EndSession()
+	if got := f.home(t).qrURL; got != "http://10.0.0.5:8080/report" {
+		t.Errorf("after a base URL change the QR encodes %q", got)
+	}
+}
