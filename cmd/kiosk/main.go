@@ -11,7 +11,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"syscall"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/app"
@@ -80,35 +79,7 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 	// or the service manager.
 	w.SetCloseIntercept(func() { log.Info("window close ignored") })
 
-	u, err := ui.New(w, ui.Deps{
-		Guides:       rt.DB,
-		Printer:      rt.Printer,
-		IDReader:     rt.IDReader,
-		Scanner:      rt.Scanner,
-		Cash:         rt.Cash,
-		Checklist:    rt.Checklist,
-		TestPage:     rt.TestPage,
-		Config:       rt.Config,
-		SaveConfig:   rt.SaveConfig,
-		Ports:        rt.Ports,
-		OfficeOnline: rt.OfficeOnline,
-		Sync:         func(ctx context.Context) ui.SyncInfo { return ui.SyncInfo(rt.SyncInfo(ctx)) },
-		SyncNow:      rt.SyncNow,
-		Enroll: func(ctx context.Context, server, code string) error {
-			_, err := rt.Enroll(ctx, server, code)
-			return err
-		},
-		Communities:   rt.DB.Communities,
-		SubmitTicket:  rt.SubmitTicket,
-		TicketSlip:    rt.TicketSlip,
-		LookupService: rt.LookupService,
-		LastSync: func(ctx context.Context) time.Time {
-			t, _ := rt.DB.LastSync(ctx)
-			return t
-		},
-		Rate: rt.Rate,
-		Log:  log,
-	})
+	u, err := ui.New(w, ui.RuntimeDeps(rt, log))
 	if err != nil {
 		return err
 	}
