@@ -31,6 +31,17 @@ func Wire(ctx context.Context, rt *kiosk.Runtime, dir string, log *slog.Logger) 
 	} else {
 		log.Info("demo: using running simulators", "dir", dir)
 	}
+	if err := Point(rt, dir); err != nil {
+		stop()
+		return nil, err
+	}
+	return stop, nil
+}
+
+// Point configures rt's four devices at the simulator links in dir (as
+// `kioskctl sim all --dir DIR` names them) and lists them among the ports a
+// technician can pick.
+func Point(rt *kiosk.Runtime, dir string) error {
 	for _, d := range Devices {
 		rt.PortGlobs = append(rt.PortGlobs, filepath.Join(dir, d))
 	}
@@ -39,9 +50,5 @@ func Wire(ctx context.Context, rt *kiosk.Runtime, dir string, log *slog.Logger) 
 	cfg.IDReader = kiosk.DeviceConfig{Port: filepath.Join(dir, "idcard"), Baud: 115200, Flow: serialport.FlowNone}
 	cfg.Cash = kiosk.CashConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "cash"), Baud: 9600}, Echo: true, Coins: true}
 	cfg.Scanner = kiosk.ScannerConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "scanner"), Baud: 9600}, Suffix: scanner.SuffixCR}
-	if err := rt.SaveConfig(cfg); err != nil {
-		stop()
-		return nil, err
-	}
-	return stop, nil
+	return rt.SaveConfig(cfg)
 }
