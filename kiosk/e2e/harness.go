@@ -62,6 +62,9 @@ func StartOffice(t testing.TB) *Office {
 	}
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if err := office.SeedShipped(ctx, st, log, time.Now()); err != nil {
+		t.Fatal(err)
+	}
 	api, err := syncapi.New(syncapi.Config{Store: st, Logger: log,
 		Payments: office.NewPayments(st, sandbox.New(st, nil), log, nil)})
 	if err != nil {

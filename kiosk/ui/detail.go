@@ -21,7 +21,10 @@ type detailScreen struct {
 	id  string
 	pg  pager
 
+	printed bool // a checklist printed: the service is complete and may be rated
+
 	// widgets kept for tests
+	rate   *widget.Button
 	print  *widget.Button
 	send   *widget.Button
 	status *widget.Label
@@ -58,7 +61,17 @@ func (s *detailScreen) build() fyne.CanvasObject {
 	title := widget.NewLabelWithStyle(g.Title, fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	title.SizeName = "headingText"
 	title.Wrapping = fyne.TextWrapWord
-	actions := container.NewGridWithColumns(2, big(s.print), big(s.send))
+	// Printing the checklist completes the guide service, so it is rated like
+	// the others (SPEC §2.7), linked to the guide.
+	s.rate = a.button(tr("rating.ask"), widget.MediumImportance, func() {
+		if a.deps.Rate != nil {
+			a.Push(&ratingScreen{app: a, record: g.ID, service: "guide"})
+		}
+	})
+	if !s.printed || a.deps.Rate == nil {
+		s.rate.Hide()
+	}
+	actions := container.NewGridWithColumns(3, big(s.print), big(s.send), big(s.rate))
 	top := container.NewVBox(title, actions, s.status)
 	bottom := a.navBar(big(prev), pageLabel, big(next))
 	return container.NewBorder(top, bottom, nil, nil, container.NewVBox(s.body, layout.NewSpacer()))
@@ -142,6 +155,10 @@ func (s *detailScreen) printChecklist(g bianmin.Guide) {
 				return
 			}
 			s.status.SetText(tr("print.done"))
+			s.printed = true
+			if a.deps.Rate != nil {
+				s.rate.Show()
+			}
 		})
 	})
 }

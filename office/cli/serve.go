@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"bianmin"
-	"bianmin/assets"
 	"bianmin/office"
 	"bianmin/office/metrics"
 	"bianmin/office/sandbox"
@@ -93,18 +92,7 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err err
 			err = fmt.Errorf("closing the database: %w", cerr)
 		}
 	}()
-	shipped, err := assets.Guides()
-	if err != nil {
-		return err
-	}
-	seeded, err := store.SeedGuides(ctx, shipped, time.Now())
-	if err != nil {
-		return fmt.Errorf("seeding the shipped guides: %w", err)
-	}
-	if seeded > 0 {
-		logger.Info("seeded guides", "count", seeded)
-	}
-	if err := seedContent(ctx, store, logger, time.Now()); err != nil {
+	if err := office.SeedShipped(ctx, store, logger, time.Now()); err != nil {
 		return err
 	}
 	handler, err := newHandler(store, logger, opts)
@@ -124,45 +112,6 @@ func serve(ctx context.Context, opts serveOptions, logger *slog.Logger) (err err
 	}
 	logger.Info("listening", "addr", ln.Addr().String(), "kiosks", len(kiosks), "data", opts.dataDir)
 	return serveHTTP(ctx, ln, handler, logger, opts.shutdownTimeout)
-}
-
-// seedContent publishes the shipped member units and grid data on the first
-// start, each class once ever (office.FeedService.SeedContent), and logs only
-// counts: grid data holds grid workers' phones.
-func seedContent(ctx context.Context, store office.Store, logger *slog.Logger, now time.Time) error {
-	units, err := assets.Units()
-	if err != nil {
-		return err
-	}
-	grid, err := assets.Grid()
-	if err != nil {
-		return err
-	}
-	unitItems, err := office.UnitItems(units)
-	if err != nil {
-		return err
-	}
-	gridItems, err := office.GridItems(grid)
-	if err != nil {
-		return err
-	}
-	for _, c := range []struct {
-		class string
-		items []office.Item
-		msg   string
-	}{
-		{office.ClassUnits, unitItems, "seeded member units"},
-		{office.ClassGrid, gridItems, "seeded grid data"},
-	} {
-		n, err := store.SeedContent(ctx, c.class, c.items, now)
-		if err != nil {
-			return fmt.Errorf("seeding the shipped %s: %w", c.class, err)
-		}
-		if n > 0 {
-			logger.Info(c.msg, "count", n)
-		}
-	}
-	return nil
 }
 
 // newHandler wires officed's HTTP front: the sync API under /api/v1/ with
