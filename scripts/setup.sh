@@ -5,9 +5,10 @@
 #   - libgl1-mesa-dev, xorg-dev: headers for Fyne's GLFW driver
 #   - xvfb, xauth, imagemagick, x11-utils, xdotool: run the kiosk headless, screenshot it
 #   - curl: make demo waits for officed to answer
+#   - rime-data-pinyin-simp: the source of assets/pinyin/chars.txt, which the assets tests check
 set -euo pipefail
 
-need=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth imagemagick x11-utils xdotool curl)
+need=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth imagemagick x11-utils xdotool curl rime-data-pinyin-simp)
 
 if ! command -v go >/dev/null 2>&1; then
   echo "setup: Go is not installed (https://go.dev/doc/install); it is the one thing to install by hand" >&2
