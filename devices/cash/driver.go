@@ -103,7 +103,7 @@ type escrow struct {
 // closed again.
 func Open(c Config) (*Driver, error) {
 	if err := c.Validate(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "cash", Op: "open", Port: c.Port, Err: err}
 	}
 	c = c.withDefaults()
 	d := &Driver{cfg: c, lock: make(chan struct{}, 1), wake: make(chan struct{}, 1), done: make(chan struct{}),
@@ -122,7 +122,7 @@ func Open(c Config) (*Driver, error) {
 	defer cancel()
 	if err := d.open(ctx, true); err != nil {
 		d.stop()
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "cash", Op: "open", Port: c.Port, Err: err}
 	}
 	d.snapshot()
 	go d.run()
@@ -174,7 +174,7 @@ func (d *Driver) Close() error {
 		}
 		d.mu.Unlock()
 		if err != nil {
-			err = &OpError{Op: "close", Port: d.cfg.Port, Err: err}
+			err = &OpError{Device: "cash", Op: "close", Port: d.cfg.Port, Err: err}
 		}
 	})
 	return err
@@ -201,7 +201,7 @@ func (d *Driver) setEnabled(ctx context.Context, op string, on bool) error {
 	d.mu.Unlock()
 	defer d.kick()
 	if err := d.acquire(ctx); err != nil {
-		return &OpError{Op: op, Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "cash", Op: op, Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	err := d.connect(ctx)
@@ -213,7 +213,7 @@ func (d *Driver) setEnabled(ctx context.Context, op string, on bool) error {
 		err = fmt.Errorf("%w: %d credits", ErrCreditPending, pending)
 	}
 	if err != nil {
-		return &OpError{Op: op, Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "cash", Op: op, Port: d.cfg.Port, Err: err}
 	}
 	return nil
 }
@@ -231,17 +231,17 @@ func (d *Driver) kick() {
 // freed, a stacker back), and says so with KindCleared.
 func (d *Driver) Status(ctx context.Context) (Status, error) {
 	if err := d.acquire(ctx); err != nil {
-		return d.State(), &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return d.State(), &OpError{Device: "cash", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	if err := d.connect(ctx); err != nil {
 		d.snapshot()
-		return d.build(), &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return d.build(), &OpError{Device: "cash", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	for _, u := range d.units {
 		if err := d.check(ctx, u); err != nil && d.port == nil {
 			d.snapshot()
-			return d.build(), &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+			return d.build(), &OpError{Device: "cash", Op: "status", Port: d.cfg.Port, Err: err}
 		}
 	}
 	d.syncDevices(ctx)
@@ -275,7 +275,7 @@ func (d *Driver) Ready(ctx context.Context) error {
 		return op
 	}
 	if err := st.Err(); err != nil {
-		return &OpError{Op: "ready", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "cash", Op: "ready", Port: d.cfg.Port, Err: err}
 	}
 	return nil
 }

@@ -2,10 +2,10 @@ package cash
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"bianmin/devices/cctalk"
+	"bianmin/devices/serialport"
 )
 
 // Errors a caller tells apart with errors.Is. Driver methods wrap them with the
@@ -43,29 +43,11 @@ var (
 )
 
 // OpError is an error of one driver operation (open, enable, disable, status).
-type OpError struct {
-	Op   string
-	Port string
-	Err  error
-}
-
-func (e *OpError) Error() string {
-	return "cash: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "cash: ")
-}
-
-func (e *OpError) Unwrap() error { return e.Err }
+type OpError = serialport.OpError
 
 // disconnected marks cause as the reason the port was dropped; the result Is
 // ErrDisconnected and still unwraps to cause.
-func disconnected(cause error) error {
-	switch {
-	case cause == nil:
-		return ErrDisconnected
-	case errors.Is(cause, ErrDisconnected):
-		return cause
-	}
-	return fmt.Errorf("%w: %w", ErrDisconnected, cause)
-}
+func disconnected(cause error) error { return serialport.Disconnected(ErrDisconnected, cause) }
 
 // DeviceError is an error about one device on the bus:
 // "cash: bill validator: bill jammed".

@@ -96,7 +96,7 @@ type snapshot struct{ err error }
 func New(c Config) (*Driver, error) {
 	c = c.withDefaults()
 	if err := c.port().Validate(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "idcard", Op: "open", Port: c.Port, Err: err}
 	}
 	d := &Driver{cfg: c, lock: make(chan struct{}, 1), reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff}}
 	d.src.d = d
@@ -115,7 +115,7 @@ func Open(c Config) (*Driver, error) {
 		return nil, err
 	}
 	if err := d.open(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "idcard", Op: "open", Port: c.Port, Err: err}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), d.cfg.StatusTimeout+openTimeExtra)
 	defer cancel()
@@ -168,7 +168,7 @@ func (d *Driver) release() {
 // Status asks the SAM for its status (11 FF).
 func (d *Driver) Status(ctx context.Context) error {
 	if err := d.acquire(ctx); err != nil {
-		return &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "idcard", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	err := d.connect()
@@ -180,7 +180,7 @@ func (d *Driver) Status(ctx context.Context) error {
 	}
 	d.record(ctx, err, true)
 	if err != nil {
-		return &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "idcard", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	return nil
 }
@@ -189,7 +189,7 @@ func (d *Driver) Status(ctx context.Context) error {
 // the technician's page.
 func (d *Driver) SAMID(ctx context.Context) ([]byte, error) {
 	if err := d.acquire(ctx); err != nil {
-		return nil, &OpError{Op: "sam id", Port: d.cfg.Port, Err: err}
+		return nil, &OpError{Device: "idcard", Op: "sam id", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	var id []byte
@@ -204,7 +204,7 @@ func (d *Driver) SAMID(ctx context.Context) ([]byte, error) {
 	}
 	d.record(ctx, err, true)
 	if err != nil {
-		return nil, &OpError{Op: "sam id", Port: d.cfg.Port, Err: err}
+		return nil, &OpError{Device: "idcard", Op: "sam id", Port: d.cfg.Port, Err: err}
 	}
 	return id, nil
 }
@@ -215,13 +215,13 @@ func (d *Driver) SAMID(ctx context.Context) ([]byte, error) {
 // its own timeout. The photo is read, as the protocol requires, and wiped.
 func (d *Driver) Read(ctx context.Context) (Card, error) {
 	if err := d.acquire(ctx); err != nil {
-		return Card{}, &OpError{Op: "read", Port: d.cfg.Port, Err: err}
+		return Card{}, &OpError{Device: "idcard", Op: "read", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	c, err := d.read(ctx)
 	d.record(ctx, err, false)
 	if err != nil {
-		return Card{}, &OpError{Op: "read", Port: d.cfg.Port, Err: err}
+		return Card{}, &OpError{Device: "idcard", Op: "read", Port: d.cfg.Port, Err: err}
 	}
 	return c, nil
 }
@@ -281,7 +281,7 @@ func (d *Driver) WaitCard(ctx context.Context, interval time.Duration) error {
 	for {
 		select {
 		case <-ctx.Done():
-			return &OpError{Op: "wait", Port: d.cfg.Port, Err: &waitError{ctx: ctx.Err(), last: last}}
+			return &OpError{Device: "idcard", Op: "wait", Port: d.cfg.Port, Err: &waitError{ctx: ctx.Err(), last: last}}
 		case <-t.C:
 		}
 		found, err := d.poll(ctx)

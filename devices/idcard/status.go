@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"bianmin/devices/serialport"
 )
 
 // Status is the SW3 byte of a reply.
@@ -123,26 +125,8 @@ var (
 )
 
 // OpError is an error of one driver operation (open, status, read, wait).
-type OpError struct {
-	Op   string
-	Port string
-	Err  error
-}
-
-func (e *OpError) Error() string {
-	return "idcard: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "idcard: ")
-}
-
-func (e *OpError) Unwrap() error { return e.Err }
+type OpError = serialport.OpError
 
 // disconnected marks cause as the reason the port was dropped; the result Is
 // ErrDisconnected and still unwraps to cause.
-func disconnected(cause error) error {
-	switch {
-	case cause == nil:
-		return ErrDisconnected
-	case errors.Is(cause, ErrDisconnected):
-		return cause
-	}
-	return fmt.Errorf("%w: %w", ErrDisconnected, cause)
-}
+func disconnected(cause error) error { return serialport.Disconnected(ErrDisconnected, cause) }

@@ -55,7 +55,7 @@ func TestStatuses(t *testing.T) {
 				}
 			}
 			// Through a reply and an operation, the sentinel is still found.
-			op := &OpError{Op: "read", Err: Reply{Status: Status(tc.sw3)}.Err()}
+			op := &OpError{Device: "idcard", Op: "read", Err: Reply{Status: Status(tc.sw3)}.Err()}
 			if !errors.Is(op, tc.want) || op.Error() != "idcard: read: "+tc.msg[len("idcard: "):] {
 				t.Errorf("OpError %q", op)
 			}
@@ -72,7 +72,7 @@ func TestStatuses(t *testing.T) {
 
 func TestDisconnected(t *testing.T) {
 	cause := errors.New("input/output error")
-	err := &OpError{Op: "read", Err: disconnected(cause)}
+	err := &OpError{Device: "idcard", Op: "read", Err: disconnected(cause)}
 	if !errors.Is(err, ErrDisconnected) || !errors.Is(err, cause) ||
 		err.Error() != "idcard: read: disconnected: input/output error" {
 		t.Errorf("%v", err)

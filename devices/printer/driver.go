@@ -98,7 +98,7 @@ type snapshot struct {
 func New(c Config) (*Driver, error) {
 	c = c.withDefaults()
 	if err := c.port().Validate(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "printer", Op: "open", Port: c.Port, Err: err}
 	}
 	d := &Driver{cfg: c, lock: make(chan struct{}, 1), reopen: serialport.Backoff{First: firstBackoff, Max: maxBackoff}}
 	d.state.Store(&snapshot{err: ErrDisconnected})
@@ -114,7 +114,7 @@ func Open(c Config) (*Driver, error) {
 		return nil, err
 	}
 	if err := d.open(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "printer", Op: "open", Port: c.Port, Err: err}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*d.cfg.StatusTimeout)
 	defer cancel()
@@ -164,12 +164,12 @@ func (d *Driver) release() { <-d.lock }
 // Status sends DLE EOT 1, 2, 3 and 4, one at a time.
 func (d *Driver) Status(ctx context.Context) (Status, error) {
 	if err := d.acquire(ctx); err != nil {
-		return Status{}, &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return Status{}, &OpError{Device: "printer", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	st, err := d.status(ctx)
 	if err != nil {
-		return st, &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return st, &OpError{Device: "printer", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	return st, nil
 }
@@ -178,7 +178,7 @@ func (d *Driver) Status(ctx context.Context) (Status, error) {
 // check. A paper near end is ready (Status.Alerts says so).
 func (d *Driver) Ready(ctx context.Context) error {
 	if err := d.acquire(ctx); err != nil {
-		return &OpError{Op: "ready", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "printer", Op: "ready", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	st, err := d.status(ctx)
@@ -186,7 +186,7 @@ func (d *Driver) Ready(ctx context.Context) error {
 		err = st.Err()
 	}
 	if err != nil {
-		return &OpError{Op: "ready", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "printer", Op: "ready", Port: d.cfg.Port, Err: err}
 	}
 	return nil
 }
@@ -198,11 +198,11 @@ func (d *Driver) Ready(ctx context.Context) error {
 // one with ESC @.
 func (d *Driver) Print(ctx context.Context, data []byte) error {
 	if err := d.acquire(ctx); err != nil {
-		return &OpError{Op: "print", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "printer", Op: "print", Port: d.cfg.Port, Err: err}
 	}
 	defer d.release()
 	if err := d.print(ctx, data); err != nil {
-		return &OpError{Op: "print", Port: d.cfg.Port, Err: err}
+		return &OpError{Device: "printer", Op: "print", Port: d.cfg.Port, Err: err}
 	}
 	return nil
 }

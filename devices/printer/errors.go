@@ -3,7 +3,8 @@ package printer
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"bianmin/devices/serialport"
 )
 
 // Errors a caller tells apart with errors.Is. Driver methods wrap them with the
@@ -24,26 +25,8 @@ var (
 func garbage(b byte) error { return fmt.Errorf("%w 0x%02X", ErrGarbage, b) }
 
 // OpError is an error of one driver operation (open, status, ready, print).
-type OpError struct {
-	Op   string
-	Port string
-	Err  error
-}
-
-func (e *OpError) Error() string {
-	return "printer: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "printer: ")
-}
-
-func (e *OpError) Unwrap() error { return e.Err }
+type OpError = serialport.OpError
 
 // disconnected marks cause as the reason the port was dropped; the result Is
 // ErrDisconnected and still unwraps to cause.
-func disconnected(cause error) error {
-	if cause == nil || errors.Is(cause, ErrDisconnected) {
-		if cause == nil {
-			return ErrDisconnected
-		}
-		return cause
-	}
-	return fmt.Errorf("%w: %w", ErrDisconnected, cause)
-}
+func disconnected(cause error) error { return serialport.Disconnected(ErrDisconnected, cause) }

@@ -105,11 +105,11 @@ func TestNeedsPaper(t *testing.T) {
 }
 
 func TestOpErrorMessage(t *testing.T) {
-	err := error(&OpError{Op: "print", Port: "/dev/ttyS0", Err: ErrPaperEnd})
+	err := error(&OpError{Device: "printer", Op: "print", Port: "/dev/ttyS0", Err: ErrPaperEnd})
 	if err.Error() != "printer: print: paper end" || !errors.Is(err, ErrPaperEnd) {
 		t.Errorf("%v", err)
 	}
-	err = &OpError{Op: "status", Err: disconnected(errors.New("input/output error"))}
+	err = &OpError{Device: "printer", Op: "status", Err: disconnected(errors.New("input/output error"))}
 	if err.Error() != "printer: status: disconnected: input/output error" || !errors.Is(err, ErrDisconnected) {
 		t.Errorf("%v", err)
 	}

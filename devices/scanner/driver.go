@@ -132,7 +132,7 @@ func Open(c Config) (*Driver, error) {
 	}
 	p, err := d.open()
 	if err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "scanner", Op: "open", Port: c.Port, Err: err}
 	}
 	d.port = p
 	d.st.Connected = true
@@ -143,7 +143,7 @@ func Open(c Config) (*Driver, error) {
 func newDriver(c Config) (*Driver, error) {
 	c = c.withDefaults()
 	if err := c.Validate(); err != nil {
-		return nil, &OpError{Op: "open", Port: c.Port, Err: err}
+		return nil, &OpError{Device: "scanner", Op: "open", Port: c.Port, Err: err}
 	}
 	return &Driver{
 		cfg:    c,
@@ -226,12 +226,12 @@ func (d *Driver) Status(ctx context.Context) (Status, error) {
 		case <-d.done:
 		case <-ctx.Done():
 			st, _ := d.State()
-			return st, &OpError{Op: "status", Port: d.cfg.Port, Err: ctx.Err()}
+			return st, &OpError{Device: "scanner", Op: "status", Port: d.cfg.Port, Err: ctx.Err()}
 		}
 	}
 	st, err := d.State()
 	if err != nil {
-		return st, &OpError{Op: "status", Port: d.cfg.Port, Err: err}
+		return st, &OpError{Device: "scanner", Op: "status", Port: d.cfg.Port, Err: err}
 	}
 	return st, nil
 }

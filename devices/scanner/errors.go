@@ -2,8 +2,8 @@ package scanner
 
 import (
 	"errors"
-	"fmt"
-	"strings"
+
+	"bianmin/devices/serialport"
 )
 
 // Errors a caller tells apart with errors.Is. The first three are about one line
@@ -19,26 +19,8 @@ var (
 )
 
 // OpError is an error of one driver operation (open, status).
-type OpError struct {
-	Op   string
-	Port string
-	Err  error
-}
-
-func (e *OpError) Error() string {
-	return "scanner: " + e.Op + ": " + strings.TrimPrefix(e.Err.Error(), "scanner: ")
-}
-
-func (e *OpError) Unwrap() error { return e.Err }
+type OpError = serialport.OpError
 
 // disconnected marks cause as the reason the port was dropped; the result Is
 // ErrDisconnected and still unwraps to cause.
-func disconnected(cause error) error {
-	switch {
-	case cause == nil:
-		return ErrDisconnected
-	case errors.Is(cause, ErrDisconnected):
-		return cause
-	}
-	return fmt.Errorf("%w: %w", ErrDisconnected, cause)
-}
+func disconnected(cause error) error { return serialport.Disconnected(ErrDisconnected, cause) }
