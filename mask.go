@@ -70,3 +70,18 @@ func MaskName(name string) string {
 	}
 	return string(r[0]) + strings.Repeat("*", len(r)-1)
 }
+
+// MaskAccount keeps the last 4 characters of a utility account number
+// (******5678) and, for accounts of 10 characters or more, the first 2 as
+// well (12******5678): enough for a resident to recognise the household,
+// not enough to read someone else's number off a screen or a slip.
+func MaskAccount(account string) string {
+	account = strings.TrimSpace(account)
+	switch n := utf8.RuneCountInString(account); {
+	case n >= 10:
+		return keepEnds(account, 2, 4)
+	case n >= 6:
+		return keepEnds(account, 0, 4)
+	}
+	return keepEnds(account, 0, 2)
+}

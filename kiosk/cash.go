@@ -16,6 +16,10 @@ type CashConfig struct {
 	Echo  bool `json:"echo"`  // the bus echoes the host's bytes (single-wire ccTalk)
 	CRC   bool `json:"crc"`   // CRC-16 frames instead of simple checksums
 	Coins bool `json:"coins"` // a coin acceptor is fitted at address 2
+	// OverpayLimitFen is how much a payment may exceed what is due, kept as
+	// the resident's credit (SPEC §2.6: the machine gives no change): a bill
+	// in escrow that would overpay by more is returned.
+	OverpayLimitFen int64 `json:"overpay_limit_fen"`
 }
 
 // ErrNoCash means no cash acceptor port is configured.

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"bianmin"
 	"bianmin/devices/scanner"
 	"bianmin/devices/serialport"
 )
@@ -59,6 +60,14 @@ type ScannerConfig struct {
 	Suffix scanner.Suffix `json:"suffix"`
 }
 
+// DefaultOverpayLimitFen is the overpayment a new kiosk keeps as credit:
+// 50 元, so a resident paying a 60 元 bill with a 100 元 note can, and one
+// paying a 10 元 fee with it gets the note back.
+const DefaultOverpayLimitFen = 5000
+
+// MaxOverpayLimitFen bounds the setting: 100 元, the largest note.
+const MaxOverpayLimitFen = 10000
+
 // DefaultTechPIN is the PIN of a new kiosk; the technician page asks to change it.
 const DefaultTechPIN = "246810"
 
@@ -82,7 +91,7 @@ func Defaults() Config {
 		Printer:       DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
 		IDReader:      DeviceConfig{Baud: 115200, Flow: serialport.FlowNone},
 		Scanner:       ScannerConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Suffix: scanner.SuffixCR},
-		Cash:          CashConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Echo: true},
+		Cash:          CashConfig{DeviceConfig: DeviceConfig{Baud: 9600}, Echo: true, OverpayLimitFen: DefaultOverpayLimitFen},
 		TechPINHash:   defaultPINHash(),
 		IdleTimeout:   60 * time.Second,
 		Countdown:     10 * time.Second,
@@ -109,6 +118,9 @@ func (c Config) Validate() error {
 	}
 	if c.PurgeAfter < time.Minute || c.SyncEvery < time.Second {
 		return errors.New("config: purge after ≥ 1 min, sync every ≥ 1 s")
+	}
+	if c.Cash.OverpayLimitFen < 0 || c.Cash.OverpayLimitFen > MaxOverpayLimitFen {
+		return fmt.Errorf("config: cash overpayment limit must be 0–%s 元", bianmin.FormatYuan(MaxOverpayLimitFen))
 	}
 	for role, d := range map[string]DeviceConfig{"printer": c.Printer, "ID-card reader": c.IDReader, "scanner": c.Scanner.DeviceConfig, "cash acceptor": c.Cash.DeviceConfig} {
 		if d.Baud == 0 {

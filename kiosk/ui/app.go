@@ -63,9 +63,17 @@ type Deps struct {
 	LookupService func(ctx context.Context, number string) (store.Service, error)
 	LastSync      func(ctx context.Context) time.Time
 	Rate          func(ctx context.Context, r bianmin.Rating) error
+	// Payments takes money (the checkout, SPEC §2.6); nil leaves the
+	// services that need it "coming soon".
+	Payments Payments
 	// Async runs slow device work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner so flows finish before they assert.
 	Async func(f func())
+	// UI runs f on the UI goroutine, for updates that come from device
+	// goroutines (a bill credited, a code scanned); nil means fyne.Do. Tests
+	// pass a queue they drain on the test goroutine, so those updates never
+	// race the test's taps.
+	UI func(f func())
 }
 
 // Screen is one page of the app.
@@ -114,6 +122,9 @@ func New(win fyne.Window, deps Deps) (*App, error) {
 	}
 	if deps.Async == nil {
 		deps.Async = func(f func()) { go f() }
+	}
+	if deps.UI == nil {
+		deps.UI = fyne.Do
 	}
 	a := &App{win: win, deps: deps, th: &kioskTheme{}}
 	fyne.CurrentApp().Settings().SetTheme(a.th)
@@ -250,6 +261,7 @@ func (a *App) EndSession() {
 }
 
 func (a *App) resetSession() {
+	a.drop(0)
 	a.tech = false
 	if a.th.large {
 		a.setLarge(false)
@@ -270,15 +282,33 @@ func (a *App) Push(s Screen) {
 // Back returns to the previous screen.
 func (a *App) Back() {
 	if len(a.stack) > 1 {
-		a.stack = a.stack[:len(a.stack)-1]
+		a.drop(len(a.stack) - 1)
 	}
 	a.render()
 }
 
 // Home returns to the home screen, keeping the session (language, text size).
 func (a *App) Home() {
-	a.stack = a.stack[:1]
+	a.drop(1)
 	a.render()
+}
+
+// leaver is a screen that holds something to settle when it is left for
+// good (Back, Home, the end of the session): a cash payment in progress
+// turns into a voucher, a mobile payment in progress is cancelled.
+type leaver interface{ leave() }
+
+// drop removes the screens from index from on, newest first, letting each
+// settle what it holds.
+func (a *App) drop(from int) {
+	for i := len(a.stack) - 1; i >= from && i >= 0; i-- {
+		if l, ok := a.stack[i].(leaver); ok {
+			l.leave()
+		}
+	}
+	if from < len(a.stack) {
+		a.stack = a.stack[:from]
+	}
 }
 
 // Current is the screen on top.
