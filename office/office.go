@@ -36,6 +36,8 @@ type Store interface {
 	BillService
 	OrderStore
 	SandboxLedger
+	StaffService
+	CaseService
 
 	// Counts reports how many rows each kind of data holds; operators and the
 	// security tests ("nothing stored") read it.
@@ -172,6 +174,8 @@ type Counts struct {
 	// Bills (BillService), payment orders (OrderStore) and the sandbox
 	// gateway's charges (SandboxLedger).
 	Bills, Orders, SandboxCharges int
+	// Back-office accounts, sessions and audit entries (StaffService).
+	StaffUsers, Sessions, AuditEntries int
 }
 
 // Item is one entry to publish: the newest state of Key in a class. A nil

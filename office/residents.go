@@ -63,6 +63,24 @@ type TicketInfo struct {
 	// staff call the resident back (回访, SPEC §2.7). The back office clears
 	// it with Advance.
 	CallBack bool
+
+	// Set by the back office's changes (Transition): the member unit it was
+	// last dispatched to and by when, the unit's result, the rating the
+	// resident gave in the call-back (0 before one), the ticket it repeats.
+	UnitID        string
+	Deadline      time.Time // zero before dispatch
+	Result        string
+	CallBackLevel int
+	DuplicateOf   string
+	ResolvedAt    time.Time // the last 办结; zero before one
+	Updated       time.Time
+}
+
+// Overdue reports whether the ticket is dispatched (or reopened) and its
+// deadline has passed at now.
+func (t TicketInfo) Overdue(now time.Time) bool {
+	return (t.State == bianmin.StateDispatched || t.State == bianmin.StateReopened) &&
+		!t.Deadline.IsZero() && t.Deadline.Before(now)
 }
 
 // ApplicationInfo is a temporary-ID application as officed holds it.
@@ -70,6 +88,11 @@ type ApplicationInfo struct {
 	Origin
 	bianmin.Application
 	State string
+	// RejectReason is why staff rejected it; RefundDueFen the fee to refund
+	// since (0 unless rejected).
+	RejectReason string
+	RefundDueFen int64
+	Updated      time.Time
 }
 
 // PaymentInfo is a completed payment.
@@ -120,14 +143,32 @@ type Progress struct {
 	CallBack bool // tickets only, see TicketInfo.CallBack
 }
 
-// Transition is a state change made by staff (issue 6's back office).
+// Transition is a state change made by staff (issue 6's back office). Only
+// the changes CheckTransition allows are made.
 type Transition struct {
 	Number string
 	State  string // bianmin.TicketStates or bianmin.ApplicationStates
 	Note   string // shown to the resident: at most 200 characters, no personal data
 	At     time.Time
 	// ClearCallBack clears a ticket's call-back flag (the call was made).
+	// A change to called_back always clears it.
 	ClearCallBack bool
+
+	// What particular target states need (see CheckTransition).
+	Unit        string    // dispatched: the member unit (bianmin.Unit ID, published) it goes to
+	Deadline    time.Time // dispatched: when the unit must have resolved it
+	Result      string    // resolved: what the unit did, kept for staff
+	Rating      int       // called_back: the resident's rating in the call, 1–5
+	DuplicateOf string    // duplicate: the number of the ticket it repeats
+	Reason      string    // rejected (applications): why; the fee becomes due for refund
+
+	// Scope, when set, is the member unit acting (unit staff): a ticket not
+	// dispatched to it is ENOTFOUND, as if it did not exist.
+	Scope string
+	// Audit, when set, is written to the audit log in the same transaction,
+	// its Subject set to Number and Before/After to the record's state and
+	// assignment before and after the change.
+	Audit *AuditEntry
 }
 
 // ResidentService holds what residents' records became: tickets with their

@@ -421,18 +421,24 @@ func testAdvance(t *testing.T, s office.Store) {
 		sk.Record(bianmin.KindRating, &bianmin.Rating{Record: tr.ID, Service: bianmin.KindTicket, Level: 1}))
 	_, cursor := pullAll(t, s, 0, "", 1000)
 
+	PublishUnits(t, s)
+	_, cursor = pullAll(t, s, 0, "", 1000)
 	at := T0.Add(2 * time.Hour)
-	st, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateDispatched, Note: "已派至南岗区供水公司，限3日内办结", At: at})
+	if _, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateAccepted, At: at.Add(-time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateDispatched, Note: "已派至南岗区供水公司，限3日内办结",
+		At: at, Unit: "water", Deadline: at.Add(72 * time.Hour)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{bianmin.StateSubmitted, bianmin.StateRated, bianmin.StateDispatched}
+	want := []string{bianmin.StateSubmitted, bianmin.StateRated, bianmin.StateAccepted, bianmin.StateDispatched}
 	var got []string
 	for _, e := range st.Timeline {
 		got = append(got, e.State)
 	}
-	if st.State != bianmin.StateDispatched || !slices.Equal(got, want) || !st.Timeline[2].At.Equal(at) ||
-		st.Timeline[2].Note != "已派至南岗区供水公司，限3日内办结" {
+	if st.State != bianmin.StateDispatched || !slices.Equal(got, want) || !st.Timeline[3].At.Equal(at) ||
+		st.Timeline[3].Note != "已派至南岗区供水公司，限3日内办结" {
 		t.Errorf("Advance = %+v, timeline %v", st, got)
 	}
 	feed, _ := feedStatus(t, s, tk.Number)
@@ -442,14 +448,22 @@ func testAdvance(t *testing.T, s office.Store) {
 	if since, _ := pullAll(t, s, cursor, "", 100); len(since) != 1 || since[0].Key != tk.Number {
 		t.Errorf("Advance published %v", keys(since))
 	}
-	if ti, _ := s.Ticket(ctx, tk.Number); ti.State != bianmin.StateDispatched || !ti.CallBack {
-		t.Errorf("after Advance: state %s call-back %v", ti.State, ti.CallBack)
+	if ti, _ := s.Ticket(ctx, tk.Number); ti.State != bianmin.StateDispatched || !ti.CallBack || ti.UnitID != "water" ||
+		!ti.Deadline.Equal(at.Add(72*time.Hour)) {
+		t.Errorf("after Advance: state %s call-back %v unit %q deadline %v", ti.State, ti.CallBack, ti.UnitID, ti.Deadline)
 	}
-	if _, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateCalledBack, At: at, ClearCallBack: true}); err != nil {
+	if _, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateResolved, Note: "办理结果：已修复",
+		Result: "已修复", At: at}); err != nil {
 		t.Fatal(err)
 	}
-	if ti, _ := s.Ticket(ctx, tk.Number); ti.CallBack {
-		t.Error("ClearCallBack left the call-back flag")
+	if _, err := s.Advance(ctx, office.Transition{Number: tk.Number, State: bianmin.StateCalledBack, At: at, Rating: 4}); err != nil {
+		t.Fatal(err)
+	}
+	if ti, _ := s.Ticket(ctx, tk.Number); ti.CallBack || ti.CallBackLevel != 4 || ti.Result != "已修复" || !ti.ResolvedAt.Equal(at) {
+		t.Errorf("after the call-back: %+v", ti)
+	}
+	if _, err := s.Advance(ctx, office.Transition{Number: ap.Number, State: bianmin.StateAccepted, At: at}); err != nil {
+		t.Fatal(err)
 	}
 	if st, err := s.Advance(ctx, office.Transition{Number: ap.Number, State: bianmin.StateIssued, Note: "请到花园街道便民服务中心领取", At: at}); err != nil || st.State != bianmin.StateIssued {
 		t.Errorf("Advance(application) = %+v, %v", st, err)
@@ -468,6 +482,8 @@ func testAdvance(t *testing.T, s office.Store) {
 		{"rated is no state", office.Transition{Number: tk.Number, State: bianmin.StateRated, At: at}, bianmin.EINVALID},
 		{"note too long", office.Transition{Number: tk.Number, State: bianmin.StateAccepted, Note: strings.Repeat("长", 201), At: at}, bianmin.EINVALID},
 		{"no time", office.Transition{Number: tk.Number, State: bianmin.StateAccepted}, bianmin.EINVALID},
+		{"accept a called-back ticket", office.Transition{Number: tk.Number, State: bianmin.StateAccepted, At: at}, bianmin.ECONFLICT},
+		{"issue twice", office.Transition{Number: ap.Number, State: bianmin.StateIssued, At: at}, bianmin.ECONFLICT},
 	} {
 		if _, err := s.Advance(ctx, tc.tr); bianmin.ErrorCode(err) != tc.code {
 			t.Errorf("%s: %v, want %s", tc.name, err, tc.code)

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strconv"
+	"strings"
 	"time"
 
 	"bianmin"
@@ -23,7 +25,9 @@ func (s *Store) Progress(ctx context.Context, number string) (office.Progress, e
 	return p, err
 }
 
-// Advance implements office.ResidentService.
+// Advance implements office.ResidentService. The current state is read and
+// the change checked (office.CheckTransition) in the transaction that makes
+// it, so concurrent changes cannot both pass the check.
 func (s *Store) Advance(ctx context.Context, tr office.Transition) (bianmin.Status, error) {
 	kind, ok := bianmin.ServiceNumberKind(tr.Number)
 	if !ok {
@@ -34,19 +38,15 @@ func (s *Store) Advance(ctx context.Context, tr office.Transition) (bianmin.Stat
 	}
 	var st bianmin.Status
 	err := s.update(ctx, func(tx *sql.Tx) error {
-		table, set := "applications", "state = ?1, updated_at = ?2"
+		var before, after string
+		var err error
 		if kind == bianmin.KindTicket {
-			table = "tickets"
-			if tr.ClearCallBack {
-				set += ", callback = 0"
-			}
+			before, after, err = advanceTicket(ctx, tx, tr)
+		} else {
+			before, after, err = advanceApplication(ctx, tx, tr)
 		}
-		res, err := tx.ExecContext(ctx, "UPDATE "+table+" SET "+set+" WHERE number = ?3", tr.State, formatTime(tr.At), tr.Number)
 		if err != nil {
 			return err
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return errors.Join(err, notFound("no %s %q", kind, tr.Number))
 		}
 		if err := addTimeline(ctx, tx, tr.Number, tr.State, tr.At, tr.Note); err != nil {
 			return err
@@ -54,11 +54,151 @@ func (s *Store) Advance(ctx context.Context, tr office.Transition) (bianmin.Stat
 		if err := publishStatus(ctx, tx, tr.Number, tr.At); err != nil {
 			return err
 		}
+		if tr.Audit != nil {
+			e := *tr.Audit
+			e.Subject, e.Before, e.After = tr.Number, before, after
+			if err := office.ValidateAudit(e); err != nil {
+				return err
+			}
+			if err := insertAudit(ctx, tx, e); err != nil {
+				return err
+			}
+		}
 		p, err := loadProgress(ctx, tx, tr.Number)
 		st = p.Status
 		return err
 	})
 	return st, err
+}
+
+// ticketState is what Advance reads of a ticket before changing it.
+type ticketState struct {
+	state, unit, result, duplicateOf string
+	deadline                         sql.NullString
+	callBack                         bool
+	callBackLevel                    int
+}
+
+// describe is the audit log's text of a ticket's state and assignment.
+func (t ticketState) describe() string {
+	parts := []string{"状态：" + bianmin.StateLabel(t.state)}
+	if t.unit != "" {
+		parts = append(parts, "承办单位："+t.unit)
+	}
+	if t.deadline.Valid {
+		if d, err := parseTime(t.deadline.String); err == nil {
+			parts = append(parts, "时限："+d.In(office.ChinaTime).Format("2006-01-02 15:04"))
+		}
+	}
+	if t.result != "" {
+		parts = append(parts, "办理结果："+t.result)
+	}
+	if t.callBackLevel > 0 {
+		parts = append(parts, "回访评价："+bianmin.RatingLevels[5-t.callBackLevel])
+	}
+	if t.duplicateOf != "" {
+		parts = append(parts, "重复于："+t.duplicateOf)
+	}
+	if t.callBack {
+		parts = append(parts, "待回访")
+	}
+	return strings.Join(parts, "；")
+}
+
+func readTicketState(ctx context.Context, tx *sql.Tx, number string) (ticketState, error) {
+	var t ticketState
+	err := tx.QueryRowContext(ctx, `SELECT state, unit_id, result, duplicate_of, deadline, callback, callback_level
+		FROM tickets WHERE number = ?`, number).
+		Scan(&t.state, &t.unit, &t.result, &t.duplicateOf, &t.deadline, &t.callBack, &t.callBackLevel)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFound("no ticket %q", number)
+	}
+	return t, err
+}
+
+// advanceTicket makes tr on a ticket inside tx and returns the audit text
+// of its state before and after.
+func advanceTicket(ctx context.Context, tx *sql.Tx, tr office.Transition) (before, after string, err error) {
+	cur, err := readTicketState(ctx, tx, tr.Number)
+	if err != nil {
+		return "", "", err
+	}
+	if tr.Scope != "" && cur.unit != tr.Scope {
+		return "", "", notFound("no ticket %q", tr.Number)
+	}
+	if err := office.CheckTransition(bianmin.KindTicket, cur.state, tr); err != nil {
+		return "", "", err
+	}
+	next := cur
+	next.state = tr.State
+	switch tr.State {
+	case bianmin.StateDispatched:
+		var one int
+		err := tx.QueryRowContext(ctx, "SELECT 1 FROM changes WHERE class = ? AND key = ? AND op = 'put'",
+			office.ClassUnits, tr.Unit).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", "", bianmin.Errorf(bianmin.EINVALID, "成员单位 %q 不存在", tr.Unit)
+		}
+		if err != nil {
+			return "", "", err
+		}
+		next.unit = tr.Unit
+		next.deadline = sql.NullString{String: formatTime(tr.Deadline), Valid: true}
+	case bianmin.StateResolved:
+		next.result = tr.Result
+	case bianmin.StateCalledBack:
+		next.callBackLevel, next.callBack = tr.Rating, false
+	case bianmin.StateDuplicate:
+		if _, err := readTicketState(ctx, tx, tr.DuplicateOf); err != nil {
+			if bianmin.ErrorCode(err) == bianmin.ENOTFOUND {
+				return "", "", bianmin.Errorf(bianmin.EINVALID, "原工单 %s 不存在", tr.DuplicateOf)
+			}
+			return "", "", err
+		}
+		next.duplicateOf = tr.DuplicateOf
+	case bianmin.StateReopened:
+		next.duplicateOf = ""
+	}
+	if tr.ClearCallBack {
+		next.callBack = false
+	}
+	resolvedAt := any(nil)
+	if tr.State == bianmin.StateResolved {
+		resolvedAt = formatTime(tr.At)
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE tickets SET state = ?, updated_at = ?, unit_id = ?, deadline = ?, result = ?,
+		duplicate_of = ?, callback = ?, callback_level = ?, resolved_at = coalesce(?, resolved_at) WHERE number = ?`,
+		next.state, formatTime(tr.At), next.unit, next.deadline, next.result, next.duplicateOf, next.callBack,
+		next.callBackLevel, resolvedAt, tr.Number)
+	return cur.describe(), next.describe(), err
+}
+
+// advanceApplication makes tr on an application inside tx and returns the
+// audit text of its state before and after.
+func advanceApplication(ctx context.Context, tx *sql.Tx, tr office.Transition) (before, after string, err error) {
+	var state, reason string
+	var fee, refund int64
+	err = tx.QueryRowContext(ctx, "SELECT state, fee_fen, reject_reason, refund_due_fen FROM applications WHERE number = ?",
+		tr.Number).Scan(&state, &fee, &reason, &refund)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && tr.Scope != "" {
+		// Member units never handle applications.
+		return "", "", notFound("no application %q", tr.Number)
+	}
+	if err != nil {
+		return "", "", err
+	}
+	if err := office.CheckTransition(bianmin.KindApplication, state, tr); err != nil {
+		return "", "", err
+	}
+	before = "状态：" + bianmin.StateLabel(state)
+	after = "状态：" + bianmin.StateLabel(tr.State)
+	if tr.State == bianmin.StateRejected {
+		reason, refund = tr.Reason, fee
+		after += "；驳回原因：" + reason + "；应退费：" + strconv.FormatInt(refund, 10) + " 分"
+	}
+	_, err = tx.ExecContext(ctx, `UPDATE applications SET state = ?, updated_at = ?, reject_reason = ?, refund_due_fen = ?
+		WHERE number = ?`, tr.State, formatTime(tr.At), reason, refund, tr.Number)
+	return before, after, err
 }
 
 // CreateMobileTicket implements office.ResidentService. The ticket is
@@ -104,41 +244,68 @@ func scanOrigin(o *office.Origin, created, received string) error {
 	return err
 }
 
-// Ticket implements office.ResidentService.
-func (s *Store) Ticket(ctx context.Context, number string) (office.TicketInfo, error) {
+const ticketColumns = `number, kiosk_id, record_id, secret, category, community, building, unit, room, phrases, text,
+	phone, channel, state, callback, created, received_at, unit_id, deadline, result, callback_level, duplicate_of,
+	resolved_at, updated_at`
+
+func scanTicket(row interface{ Scan(...any) error }) (office.TicketInfo, error) {
 	var t office.TicketInfo
-	var phrases, created, received string
-	err := s.ro.QueryRowContext(ctx, `SELECT number, kiosk_id, record_id, secret, category, community, building, unit,
-		room, phrases, text, phone, channel, state, callback, created, received_at FROM tickets WHERE number = ?`, number).
-		Scan(&t.Number, &t.KioskID, &t.RecordID, &t.Secret, &t.Category, &t.Community, &t.Building, &t.Unit, &t.Room,
-			&phrases, &t.Text, &t.Phone, &t.Channel, &t.State, &t.CallBack, &created, &received)
-	if errors.Is(err, sql.ErrNoRows) {
-		return t, notFound("no ticket %q", number)
-	}
+	var phrases, created, received, updated string
+	var deadline, resolved sql.NullString
+	err := row.Scan(&t.Number, &t.KioskID, &t.RecordID, &t.Secret, &t.Category, &t.Community, &t.Building, &t.Unit, &t.Room,
+		&phrases, &t.Text, &t.Phone, &t.Channel, &t.State, &t.CallBack, &created, &received,
+		&t.UnitID, &deadline, &t.Result, &t.CallBackLevel, &t.DuplicateOf, &resolved, &updated)
 	if err != nil {
 		return t, err
 	}
 	if err := json.Unmarshal([]byte(phrases), &t.Phrases); err != nil {
 		return t, err
 	}
+	if t.Deadline, err = parseNullTime(deadline); err != nil {
+		return t, err
+	}
+	if t.ResolvedAt, err = parseNullTime(resolved); err != nil {
+		return t, err
+	}
+	if t.Updated, err = parseTime(updated); err != nil {
+		return t, err
+	}
 	return t, scanOrigin(&t.Origin, created, received)
+}
+
+// Ticket implements office.ResidentService.
+func (s *Store) Ticket(ctx context.Context, number string) (office.TicketInfo, error) {
+	t, err := scanTicket(s.ro.QueryRowContext(ctx, "SELECT "+ticketColumns+" FROM tickets WHERE number = ?", number))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, notFound("no ticket %q", number)
+	}
+	return t, err
+}
+
+const applicationColumns = `number, kiosk_id, record_id, secret, id_number, name, source, reason, phone, fee_fen, payment,
+	state, created, received_at, reject_reason, refund_due_fen, updated_at`
+
+func scanApplication(row interface{ Scan(...any) error }) (office.ApplicationInfo, error) {
+	var a office.ApplicationInfo
+	var created, received, updated string
+	err := row.Scan(&a.Number, &a.KioskID, &a.RecordID, &a.Secret, &a.IDNumber, &a.Name, &a.Source, &a.Reason, &a.Phone,
+		&a.FeeFen, &a.Payment, &a.State, &created, &received, &a.RejectReason, &a.RefundDueFen, &updated)
+	if err != nil {
+		return a, err
+	}
+	if a.Updated, err = parseTime(updated); err != nil {
+		return a, err
+	}
+	return a, scanOrigin(&a.Origin, created, received)
 }
 
 // Application implements office.ResidentService.
 func (s *Store) Application(ctx context.Context, number string) (office.ApplicationInfo, error) {
-	var a office.ApplicationInfo
-	var created, received string
-	err := s.ro.QueryRowContext(ctx, `SELECT number, kiosk_id, record_id, secret, id_number, name, source, reason, phone,
-		fee_fen, payment, state, created, received_at FROM applications WHERE number = ?`, number).
-		Scan(&a.Number, &a.KioskID, &a.RecordID, &a.Secret, &a.IDNumber, &a.Name, &a.Source, &a.Reason, &a.Phone,
-			&a.FeeFen, &a.Payment, &a.State, &created, &received)
+	a, err := scanApplication(s.ro.QueryRowContext(ctx, "SELECT "+applicationColumns+" FROM applications WHERE number = ?", number))
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, notFound("no application %q", number)
 	}
-	if err != nil {
-		return a, err
-	}
-	return a, scanOrigin(&a.Origin, created, received)
+	return a, err
 }
 
 // Payment implements office.ResidentService.

@@ -129,10 +129,12 @@ func (s *Store) Counts(ctx context.Context) (office.Counts, error) {
 		(SELECT count(*) FROM tickets), (SELECT count(*) FROM applications), (SELECT count(*) FROM timeline),
 		(SELECT count(*) FROM payments), (SELECT count(*) FROM incomplete_payments), (SELECT count(*) FROM ratings),
 		(SELECT count(*) FROM device_events), (SELECT count(*) FROM cash_collections),
-		(SELECT count(*) FROM bills), (SELECT count(*) FROM orders), (SELECT count(*) FROM sandbox_charges)`).
+		(SELECT count(*) FROM bills), (SELECT count(*) FROM orders), (SELECT count(*) FROM sandbox_charges),
+		(SELECT count(*) FROM staff_users), (SELECT count(*) FROM staff_sessions), (SELECT count(*) FROM audit_log)`).
 		Scan(&c.Kiosks, &c.EnrollCodes, &c.Nonces, &c.Records, &c.Changes, &c.Guides,
 			&c.Tickets, &c.Applications, &c.Timeline, &c.Payments, &c.IncompletePayments, &c.Ratings,
-			&c.DeviceEvents, &c.CashCollections, &c.Bills, &c.Orders, &c.SandboxCharges)
+			&c.DeviceEvents, &c.CashCollections, &c.Bills, &c.Orders, &c.SandboxCharges,
+			&c.StaffUsers, &c.Sessions, &c.AuditEntries)
 	return c, err
 }
 

@@ -423,8 +423,13 @@ func TestStatusPage(t *testing.T) {
 	}
 	number := strings.TrimPrefix(strings.Split(link[1], "?")[0], "/status/")
 	secret := strings.Split(link[1], "?s=")[1]
+	officetest.PublishUnits(t, r.store)
+	if _, err := r.store.Advance(ctx, office.Transition{Number: number, State: bianmin.StateAccepted,
+		At: r.clock.Now().Add(time.Hour - time.Minute)}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := r.store.Advance(ctx, office.Transition{Number: number, State: bianmin.StateDispatched,
-		Note: "已派至南岗区供水公司<b>", At: r.clock.Now().Add(time.Hour)}); err != nil {
+		Note: "已派至南岗区供水公司<b>", At: r.clock.Now().Add(time.Hour), Unit: "water", Deadline: r.clock.Now().Add(48 * time.Hour)}); err != nil {
 		t.Fatal(err)
 	}
 	st := r.get(t, link[1], http.StatusOK)
