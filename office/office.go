@@ -36,6 +36,7 @@ type Store interface {
 	BillService
 	OrderStore
 	SandboxLedger
+	LedgerService
 	StaffService
 	CaseService
 

@@ -64,6 +64,9 @@ func RunStoreContract(t *testing.T, open func(t *testing.T) office.Store) {
 	for _, tc := range staffContract {
 		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
 	}
+	for _, tc := range ledgerContract {
+		t.Run(tc.name, func(t *testing.T) { tc.run(t, open(t)) })
+	}
 }
 
 var kioskIDPattern = regexp.MustCompile(`^K[0-9A-HJKMNP-TV-Z]{26}$`)
