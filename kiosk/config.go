@@ -43,6 +43,8 @@ type Config struct {
 	PurgeAfter time.Duration `json:"purge_after"`
 	// SyncEvery is the pause between sync rounds while officed answers.
 	SyncEvery time.Duration `json:"sync_every"`
+	// TempID is where and when temporary ID cards are collected (slip text).
+	TempID TempIDConfig `json:"temp_id"`
 }
 
 // DeviceConfig is how one serial device is reached.
@@ -98,6 +100,7 @@ func Defaults() Config {
 		TechIdle:      5 * time.Minute,
 		PurgeAfter:    7 * 24 * time.Hour,
 		SyncEvery:     30 * time.Second,
+		TempID:        DefaultTempID,
 	}
 }
 
@@ -118,6 +121,9 @@ func (c Config) Validate() error {
 	}
 	if c.PurgeAfter < time.Minute || c.SyncEvery < time.Second {
 		return errors.New("config: purge after ≥ 1 min, sync every ≥ 1 s")
+	}
+	if err := c.TempID.Validate(); err != nil {
+		return err
 	}
 	if c.Cash.OverpayLimitFen < 0 || c.Cash.OverpayLimitFen > MaxOverpayLimitFen {
 		return fmt.Errorf("config: cash overpayment limit must be 0–%s 元", bianmin.FormatYuan(MaxOverpayLimitFen))

@@ -63,6 +63,12 @@ type Deps struct {
 	LookupService func(ctx context.Context, number string) (store.Service, error)
 	LastSync      func(ctx context.Context) time.Time
 	Rate          func(ctx context.Context, r bianmin.Rating) error
+	// TempIDOrder is the checkout order of the temporary-ID fee for a:
+	// completing its payment queues a in the same transaction, setting a's
+	// number and secret and *record (kiosk.Runtime.TempIDOrder).
+	TempIDOrder func(ctx context.Context, a *bianmin.Application, record *string) (kiosk.Order, error)
+	// ApplicationSlip renders the slip of a queued application paid by p.
+	ApplicationSlip func(a bianmin.Application, p bianmin.Payment, cfg kiosk.Config) ([]byte, error)
 	// Payments takes money (the checkout, SPEC §2.6); nil leaves the
 	// services that need it "coming soon".
 	Payments Payments

@@ -25,7 +25,7 @@ func (s *homeScreen) build() fyne.CanvasObject {
 	a := s.app
 	services := []service{
 		{key: "guides", ready: true, open: func() { a.Push(&guidesScreen{app: a}) }},
-		{key: "tempid"},
+		{key: "tempid", ready: a.deps.TempIDOrder != nil && a.deps.Payments != nil, open: func() { a.Push(newTempID(a)) }},
 		{key: "pay"},
 		{key: "report", ready: a.deps.SubmitTicket != nil, open: func() { a.Push(&reportScreen{app: a}) }},
 		{key: "progress", ready: a.deps.LookupService != nil, open: func() { a.Push(&progressScreen{app: a}) }},

@@ -125,8 +125,8 @@ func (s *progressScreen) timeline() fyne.CanvasObject {
 	a := s.app
 	f := s.found
 	box := container.NewVBox(widget.NewLabelWithStyle(f.Number, fyne.TextAlignLeading, fyne.TextStyle{Bold: true}))
-	if f.Summary != "" {
-		box.Add(widget.NewLabel(f.Summary))
+	if sum := serviceSummary(*f); sum != "" {
+		box.Add(widget.NewLabel(sum))
 	}
 	if f.Status == nil {
 		box.Add(wrapLabel(tr("progress.submitted_local", map[string]any{"At": f.Created.Local().Format("2006-01-02 15:04")})))
@@ -143,6 +143,18 @@ func (s *progressScreen) timeline() fyne.CanvasObject {
 		box.Add(wrapLabel(tr("progress.as_of", map[string]any{"Age": age(a.deps.Now().Sub(last))})))
 	}
 	return box
+}
+
+// serviceSummary says what a service is: a ticket's category, or that it is
+// a temporary-ID application and why (the reason is stored as its key).
+func serviceSummary(f store.Service) string {
+	if f.Kind != bianmin.KindApplication {
+		return f.Summary
+	}
+	if f.Summary == "" {
+		return tr("tempid.kind")
+	}
+	return tr("tempid.kind") + "：" + tr("tempid.reason."+f.Summary)
 }
 
 // stateText names a service state in the session's language.

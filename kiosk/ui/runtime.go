@@ -38,7 +38,9 @@ func RuntimeDeps(rt *kiosk.Runtime, log *slog.Logger) Deps {
 			t, _ := rt.DB.LastSync(ctx)
 			return t
 		},
-		Rate: rt.Rate,
-		Log:  log,
+		Rate:            rt.Rate,
+		TempIDOrder:     rt.TempIDOrder,
+		ApplicationSlip: rt.ApplicationSlip,
+		Log:             log,
 	}
 }
