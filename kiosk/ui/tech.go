@@ -21,6 +21,7 @@ type techScreen struct {
 
 	printer, idReader, cash, scanner *devicePage
 	sync                             *syncPage
+	tempid                           *tempidPage
 
 	tabs map[string]*widget.Button // for tests
 }
@@ -36,6 +37,7 @@ func (s *techScreen) pages() []struct {
 	if s.printer == nil {
 		s.printer, s.idReader, s.cash, s.scanner = a.printerPage(s), a.idReaderPage(s), a.cashPage(s), a.scannerPage(s)
 		s.sync = &syncPage{app: a, tech: s}
+		s.tempid = &tempidPage{app: a, tech: s}
 	}
 	return []struct {
 		key  string
@@ -46,6 +48,7 @@ func (s *techScreen) pages() []struct {
 		{"tech.cash", s.cash},
 		{"tech.scanner", s.scanner},
 		{"tech.sync", s.sync},
+		{"tech.tempid", s.tempid},
 	}
 }
 

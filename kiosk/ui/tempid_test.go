@@ -316,3 +316,28 @@ func TestNameProblems(t *testing.T) {
 		}
 	}
 }
+
+// TestTechnicianSetsCollection: the technician page saves where and when
+// cards are collected; an empty place is refused and changes nothing.
+func TestTechnicianSetsCollection(t *testing.T) {
+	f := newFixture(t)
+	f.app.tech = true
+	f.app.Push(&techScreen{app: f.app})
+	ts := f.app.Current().(*techScreen)
+	test.Tap(ts.tabs["tech.tempid"])
+	p := ts.tempid
+	if p.placeEntry.Text != kiosk.DefaultTempID.Place {
+		t.Fatalf("place shown %q", p.placeEntry.Text)
+	}
+	p.placeEntry.SetText(" ")
+	test.Tap(p.save)
+	if f.cfg.TempID != kiosk.DefaultTempID || !strings.Contains(p.message, "collection place") {
+		t.Fatalf("an empty place was saved (%+v) or not explained (%q)", f.cfg.TempID, p.message)
+	}
+	ts.tempid.placeEntry.SetText("南岗区公安分局红军街派出所（红军街1号）")
+	ts.tempid.daysSelect.SetSelected("5")
+	test.Tap(ts.tempid.save)
+	if f.cfg.TempID.Place != "南岗区公安分局红军街派出所（红军街1号）" || f.cfg.TempID.Days != 5 || ts.tempid.message != tr("tech.saved") {
+		t.Errorf("saved %+v, message %q", f.cfg.TempID, ts.tempid.message)
+	}
+}
