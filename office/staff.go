@@ -114,11 +114,11 @@ type AuditEntry struct {
 
 // AuditFilter selects audit entries, newest first.
 type AuditFilter struct {
-	Actor   string // "" for everyone
-	Subject string // "" for everything
-	Action  string // "" for every action; a prefix ending in "." selects a group ("ticket.")
-	BeforeID int64 // only entries with a smaller id (the next page); 0 for the newest
-	Limit    int   // 1–500; 0 means 100
+	Actor    string // "" for everyone
+	Subject  string // "" for everything
+	Action   string // "" for every action; a prefix ending in "." selects a group ("ticket.")
+	BeforeID int64  // only entries with a smaller id (the next page); 0 for the newest
+	Limit    int    // 1–500; 0 means 100
 }
 
 // StaffService keeps back-office accounts, sessions and the audit log.

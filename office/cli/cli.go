@@ -24,6 +24,7 @@ const (
 // Env is the process environment a command runs in.
 type Env struct {
 	Getenv func(string) string // os.Getenv in production
+	Stdin  io.Reader           // nil reads nothing
 	Stdout io.Writer
 	Stderr io.Writer
 }
@@ -45,6 +46,7 @@ func init() {
 		{"enroll-code", "print a one-time code a kiosk enrolls with", runEnrollCode},
 		{"kiosks", "list enrolled kiosks with their last heartbeat", runKiosks},
 		{"revoke", "stop a kiosk from syncing", runRevoke},
+		{"user", "add a back-office account: user add NAME --role R [--unit U]", runUser},
 		{"import-bills", "replace a biller's bills from a CSV file and publish them to kiosks", runImportBills},
 		{"help", "show this help, or a command's: officed help COMMAND", runHelp},
 	}
@@ -59,6 +61,9 @@ var errUsage = errors.New("usage")
 func Run(ctx context.Context, args []string, env Env) int {
 	if env.Getenv == nil {
 		env.Getenv = func(string) string { return "" }
+	}
+	if env.Stdin == nil {
+		env.Stdin = strings.NewReader("")
 	}
 	if env.Stdout == nil {
 		env.Stdout = io.Discard

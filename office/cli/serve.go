@@ -11,6 +11,7 @@ import (
 
 	"bianmin"
 	"bianmin/office"
+	"bianmin/office/backoffice"
 	"bianmin/office/metrics"
 	"bianmin/office/sandbox"
 	"bianmin/office/syncapi"
@@ -21,6 +22,8 @@ const serveDescription = `Serves, until SIGINT or SIGTERM:
   /guides/      the public guide pages, from the store
   /report       the mobile report form (扫码点单), rate-limited per client
   /status/N     a ticket's or application's progress (?s=SECRET from the slip)
+  /staff/       the back office for street-office and member-unit staff
+                (accounts: officed user add)
   /api/v1/      the kiosk API: enroll, records, changes, heartbeat, bills
                 (online lookup) and pay (mobile payment codes)
   /healthz      200 while the process serves HTTP
@@ -43,9 +46,12 @@ Behind a reverse proxy, --client-ip-header names the header carrying the
 client's address (e.g. X-Real-IP), so rate limits apply per resident rather
 than to the proxy.
 
+Behind a proxy that terminates TLS, --secure-cookies marks the back office's
+session cookie Secure (requests that arrive over TLS get that anyway).
+
 Environment: OFFICED_ADDR, OFFICED_DATA, OFFICED_LOG_FORMAT,
-OFFICED_LOG_LEVEL and OFFICED_CLIENT_IP_HEADER set the defaults of the flags
-of the same names; flags win.
+OFFICED_LOG_LEVEL, OFFICED_CLIENT_IP_HEADER and OFFICED_SECURE_COOKIES (1 or
+true) set the defaults of the flags of the same names; flags win.
 `
 
 type serveOptions struct {
@@ -53,6 +59,7 @@ type serveOptions struct {
 	dataDir         string
 	shutdownTimeout time.Duration
 	clientIPHeader  string
+	secureCookies   bool
 }
 
 func runServe(ctx context.Context, env Env, args []string) error {
@@ -64,6 +71,8 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	logLevel := fs.String("log-level", envOr(env, "OFFICED_LOG_LEVEL", "info"), "least severe level logged: debug, info, warn or error")
 	fs.DurationVar(&opts.shutdownTimeout, "shutdown-timeout", 10*time.Second, "how long requests in flight may take to finish on shutdown")
 	fs.StringVar(&opts.clientIPHeader, "client-ip-header", envOr(env, "OFFICED_CLIENT_IP_HEADER", ""), "`HEADER` a trusted reverse proxy sets to the client's address (empty: the connection's address)")
+	secure := envOr(env, "OFFICED_SECURE_COOKIES", "")
+	fs.BoolVar(&opts.secureCookies, "secure-cookies", secure == "1" || secure == "true", "mark the back office's session cookie Secure (officed behind a TLS-terminating proxy)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -133,8 +142,15 @@ func newHandler(store office.Store, logger *slog.Logger, opts serveOptions) (htt
 	if err != nil {
 		return nil, err
 	}
+	staff, err := backoffice.New(backoffice.Config{Store: store, Logger: logger, ClientIP: cfg.ClientIP,
+		SecureCookies: opts.secureCookies})
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/", api)
+	mux.Handle(backoffice.Prefix, staff)
+	mux.Handle("GET /staff", http.RedirectHandler(backoffice.Prefix, http.StatusMovedPermanently))
 	mux.Handle("/metrics", reg)
 	mux.Handle("/", pages)
 	return mux, nil
