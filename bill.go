@@ -70,3 +70,55 @@ func ParseBill(data []byte) (Bill, error) {
 	}
 	return b, b.Validate()
 }
+
+// HouseholdQuery asks officed for the bills of one biller whose holder is a
+// name read from an ID card (POST /api/v1/bills/household): the household
+// lookup of SPEC §2.6. The name travels in the signed body, never in a URL.
+type HouseholdQuery struct {
+	Biller string `json:"biller"`
+	Holder string `json:"holder"`
+}
+
+// MaxHousehold bounds the bills a household lookup answers with: a name
+// shared by more households than that is no way to find one's own.
+const MaxHousehold = 20
+
+// Validate checks the query; the messages never quote the name.
+func (q *HouseholdQuery) Validate() error {
+	switch {
+	case !isBiller(q.Biller):
+		return bad("household", "biller", "%q is unknown", q.Biller)
+	case strings.TrimSpace(q.Holder) == "" || !textOK(q.Holder, 30) || strings.ContainsAny(q.Holder, "\n\t"):
+		return bad("household", "holder", "must be 1–30 characters on one line")
+	}
+	return nil
+}
+
+// Household is the answer to a HouseholdQuery: the bills, holders masked.
+type Household struct {
+	Bills []Bill `json:"bills"`
+}
+
+// ParseHousehold decodes a household answer strictly: at most MaxHousehold
+// valid bills, each account once.
+func ParseHousehold(data []byte) ([]Bill, error) {
+	var h Household
+	if err := decodeStrict("household", data, &h); err != nil {
+		return nil, err
+	}
+	if len(h.Bills) > MaxHousehold {
+		return nil, bad("household", "bills", "more than %d", MaxHousehold)
+	}
+	seen := map[string]bool{}
+	for i := range h.Bills {
+		if err := h.Bills[i].Validate(); err != nil {
+			return nil, err
+		}
+		k := BillKey(h.Bills[i].Biller, h.Bills[i].Account)
+		if seen[k] {
+			return nil, bad("household", "bills", "an account is listed twice")
+		}
+		seen[k] = true
+	}
+	return h.Bills, nil
+}

@@ -112,3 +112,28 @@ func (r PayResult) Final() bool { return r.Status != PayPaying }
 // ValidReceiptNumber reports whether s has the form of a receipt number
 // (P…, NewNumber): what an order id must be.
 func ValidReceiptNumber(s string) bool { return numberPattern.MatchString(s) && s[0] == 'P' }
+
+// ParsePayResult decodes officed's answer about an order strictly and checks
+// it: a known status, an order that is a receipt number, a method only of a
+// payment code. What it says decides whether a service completes.
+func ParsePayResult(data []byte) (PayResult, error) {
+	var r PayResult
+	if err := decodeStrict("pay result", data, &r); err != nil {
+		return PayResult{}, err
+	}
+	switch {
+	case !ValidReceiptNumber(r.Order):
+		return PayResult{}, bad("pay result", "order", "is not a receipt number")
+	case r.Status != PaySuccess && r.Status != PayDeclined && r.Status != PayPaying && r.Status != PayError && r.Status != PayCancelled:
+		return PayResult{}, bad("pay result", "status", "%q is unknown", r.Status)
+	case r.Method != "" && r.Method != MethodWeChat && r.Method != MethodAlipay:
+		return PayResult{}, bad("pay result", "method", "%q is unknown", r.Method)
+	case r.Status == PaySuccess && r.Method == "":
+		return PayResult{}, bad("pay result", "method", "is missing from a success")
+	case r.AmountFen < 0 || r.AmountFen > MaxBillFen:
+		return PayResult{}, bad("pay result", "amount_fen", "out of range")
+	case !textOK(r.Message, 200) || !textOK(r.GatewayRef, 64):
+		return PayResult{}, bad("pay result", "message", "too long")
+	}
+	return r, nil
+}

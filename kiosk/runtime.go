@@ -42,6 +42,10 @@ type Runtime struct {
 	Log       *slog.Logger
 	// Keys seal personal data in DB and sign requests to officed.
 	Keys *keyring.Keys
+	// PayPoll and PayWait pace a mobile payment the resident confirms on the
+	// phone: the pause between queries and how long before the kiosk
+	// cancels; zero means DefaultPayPoll and DefaultPayWait.
+	PayPoll, PayWait time.Duration
 
 	mu       sync.Mutex
 	cfg      Config
@@ -49,6 +53,7 @@ type Runtime struct {
 	syncer   *client.Syncer
 	stopSync func()          // ends the background rounds of syncer
 	runCtx   context.Context // the app's lifetime, once RunSync was called
+	payKick  chan struct{}   // wakes RunPayments
 }
 
 // Open opens the kiosk in dataDir (created if missing): the database with the
@@ -97,7 +102,7 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 	r.Scanner = NewScannerSlot(func(c ScannerConfig) (scanner.Scanner, error) { return r.openScanner(c) })
 	r.Scanner.Apply(cfg.Scanner)
 	r.Cash = &CashSlot{slot: slot[CashConfig, *cash.Driver]{name: "cash acceptor", none: ErrNoCash, open: r.openCash,
-		port: func(c CashConfig) string { return c.Port }}, sink: &cashSink{r: r}}
+		port: func(c CashConfig) string { return c.Port }}, sink: &cashSink{r: r, seen: map[string]int{}}}
 	r.Cash.Apply(cfg.Cash)
 	return r, nil
 }

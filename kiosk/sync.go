@@ -103,6 +103,13 @@ func (r *Runtime) Heartbeat(ctx context.Context) wire.Heartbeat {
 		}
 	}
 	hb.Cursor, _ = r.DB.Cursor(ctx)
+	// The cash box as the journal has it: every credit since the last
+	// collection, so the office can check the box against the payments.
+	if box, err := r.DB.CashBox(ctx); err == nil {
+		hb.Cash = wire.CashBox{Notes: box.Notes, Coins: box.Coins, TotalFen: box.TotalFen}
+	} else {
+		r.Log.Error("heartbeat: cash box", "err", err)
+	}
 	return hb
 }
 

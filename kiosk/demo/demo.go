@@ -48,7 +48,8 @@ func Point(rt *kiosk.Runtime, dir string) error {
 	cfg := rt.Config()
 	cfg.Printer = kiosk.DeviceConfig{Port: filepath.Join(dir, "printer"), Baud: 115200, Flow: serialport.FlowNone}
 	cfg.IDReader = kiosk.DeviceConfig{Port: filepath.Join(dir, "idcard"), Baud: 115200, Flow: serialport.FlowNone}
-	cfg.Cash = kiosk.CashConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "cash"), Baud: 9600}, Echo: true, Coins: true}
+	cfg.Cash = kiosk.CashConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "cash"), Baud: 9600}, Echo: true, Coins: true,
+		OverpayLimitFen: cfg.Cash.OverpayLimitFen}
 	cfg.Scanner = kiosk.ScannerConfig{DeviceConfig: kiosk.DeviceConfig{Port: filepath.Join(dir, "scanner"), Baud: 9600}, Suffix: scanner.SuffixCR}
 	return rt.SaveConfig(cfg)
 }

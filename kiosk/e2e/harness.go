@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -164,7 +165,8 @@ type Kiosk struct {
 	Scanner *sim.Scanner
 	Bench   *sim.Bench
 
-	t testing.TB
+	t  testing.TB
+	ui chan func() // UI updates from device goroutines, run by Pump
 }
 
 // StartKiosk opens a kiosk in a temporary directory, starts its simulators,
@@ -181,7 +183,8 @@ func StartKiosk(t testing.TB, o *Office) *Kiosk {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { rt.Close() })
-	k := &Kiosk{RT: rt, t: t, Printer: sim.NewPrinter(), IDCard: sim.NewIDCard(), Cash: sim.NewCash(), Scanner: sim.NewScanner()}
+	k := &Kiosk{RT: rt, t: t, Printer: sim.NewPrinter(), IDCard: sim.NewIDCard(), Cash: sim.NewCash(), Scanner: sim.NewScanner(),
+		ui: make(chan func(), 1024)}
 	devs := filepath.Join(dir, "devices")
 	k.Bench, err = sim.Start(devs, k.Printer, k.IDCard, k.Cash, k.Scanner)
 	if err != nil {
@@ -210,10 +213,52 @@ func StartKiosk(t testing.TB, o *Office) *Kiosk {
 	// Device work runs where the tap ran, so a flow has finished when Tap
 	// returns; the devices themselves are still the simulators on ptys.
 	deps.Async = func(f func()) { f() }
+	// Updates from device goroutines (a credit journaled, a code scanned)
+	// wait for the test goroutine, which runs them whenever it looks at or
+	// touches the screen: the widgets are only ever used from one goroutine.
+	deps.UI = func(f func()) { k.ui <- f }
 	if k.App, err = ui.New(k.Win, deps); err != nil {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// Pump runs the UI updates waiting from device goroutines.
+func (k *Kiosk) Pump() {
+	for {
+		select {
+		case f := <-k.ui:
+			f()
+		default:
+			return
+		}
+	}
+}
+
+// Await pumps UI updates until cond holds, failing the test after 20 s.
+func (k *Kiosk) Await(what string, cond func() bool) {
+	k.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		k.Pump()
+		if cond() {
+			return
+		}
+		if time.Now().After(deadline) {
+			k.t.Fatalf("timed out waiting for %s; the screen shows:\n%s", what, k.Texts())
+		}
+		select {
+		case f := <-k.ui:
+			f()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// AwaitText pumps UI updates until some text on screen contains s.
+func (k *Kiosk) AwaitText(s string) {
+	k.t.Helper()
+	k.Await("the screen to show "+strconv.Quote(s), func() bool { return k.Sees(s) })
 }
 
 // Sync runs one full push and pull with officed.
@@ -226,6 +271,7 @@ func (k *Kiosk) Sync() error {
 // Texts is everything a resident can read on the screen: labels, buttons,
 // rich text and entries, overlays included, one per line.
 func (k *Kiosk) Texts() string {
+	k.Pump()
 	var b strings.Builder
 	walk(k.Win.Content(), func(o fyne.CanvasObject) {
 		if s, ok := text(o); ok {
@@ -271,6 +317,7 @@ func (k *Kiosk) Has(label string) bool { return k.button(label) != nil }
 // title and a line of text under one blank button that covers them) whose
 // title is label.
 func (k *Kiosk) button(label string) *widget.Button {
+	k.Pump()
 	var found *widget.Button
 	find := func(o fyne.CanvasObject) {
 		if found != nil {

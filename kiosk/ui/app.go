@@ -72,6 +72,14 @@ type Deps struct {
 	// Payments takes money (the checkout, SPEC §2.6); nil leaves the
 	// services that need it "coming soon".
 	Payments Payments
+	// LookupBill finds the amount an account owes a biller, online or from
+	// the cached bills (kiosk.Runtime.LookupBill); HouseholdBills finds the
+	// bills held in a name read from an ID card (online only); PaymentSlip
+	// renders a completed payment's receipt. Nil LookupBill leaves 生活缴费
+	// "coming soon".
+	LookupBill     func(ctx context.Context, biller, account string) (kiosk.FoundBill, error)
+	HouseholdBills func(ctx context.Context, biller, holder string) ([]bianmin.Bill, error)
+	PaymentSlip    func(p kiosk.Paid, cfg kiosk.Config) ([]byte, error)
 	// Async runs slow device work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner so flows finish before they assert.
 	Async func(f func())

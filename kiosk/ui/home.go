@@ -26,7 +26,8 @@ func (s *homeScreen) build() fyne.CanvasObject {
 	services := []service{
 		{key: "guides", ready: true, open: func() { a.Push(&guidesScreen{app: a}) }},
 		{key: "tempid", ready: a.deps.TempIDOrder != nil && a.deps.Payments != nil, open: func() { a.Push(newTempID(a)) }},
-		{key: "pay"},
+		{key: "pay", ready: a.deps.LookupBill != nil && a.deps.Payments != nil && a.deps.PaymentSlip != nil,
+			open: func() { a.Push(&payScreen{app: a}) }},
 		{key: "report", ready: a.deps.SubmitTicket != nil, open: func() { a.Push(&reportScreen{app: a}) }},
 		{key: "progress", ready: a.deps.LookupService != nil, open: func() { a.Push(&progressScreen{app: a}) }},
 	}

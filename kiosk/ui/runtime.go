@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"bianmin"
 	"bianmin/kiosk"
 )
 
@@ -41,6 +42,28 @@ func RuntimeDeps(rt *kiosk.Runtime, log *slog.Logger) Deps {
 		Rate:            rt.Rate,
 		TempIDOrder:     rt.TempIDOrder,
 		ApplicationSlip: rt.ApplicationSlip,
+		Payments:        runtimePayments{rt},
+		LookupBill:      rt.LookupBill,
+		HouseholdBills:  rt.HouseholdBills,
+		PaymentSlip:     rt.PaymentSlip,
 		Log:             log,
 	}
+}
+
+// runtimePayments is the runtime as the checkout's Payments.
+type runtimePayments struct{ rt *kiosk.Runtime }
+
+func (p runtimePayments) CashReady(ctx context.Context) error   { return p.rt.CashReady(ctx) }
+func (p runtimePayments) MobileReady(ctx context.Context) error { return p.rt.MobileReady(ctx) }
+
+func (p runtimePayments) OpenCash(ctx context.Context, o kiosk.Order, update func(kiosk.CashUpdate)) (CashPayment, error) {
+	cp, err := p.rt.OpenCash(ctx, o, update)
+	if err != nil {
+		return nil, err
+	}
+	return cp, nil
+}
+
+func (p runtimePayments) PayMobile(ctx context.Context, o kiosk.Order, code string, progress func(bianmin.PayResult)) (kiosk.Paid, error) {
+	return p.rt.PayMobile(ctx, o, code, progress)
 }

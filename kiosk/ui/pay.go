@@ -1,0 +1,391 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/widget"
+
+	"bianmin"
+	"bianmin/devices/idcard"
+	"bianmin/kiosk"
+)
+
+// Steps of the pay flow.
+const (
+	payBiller    = iota // which biller
+	payAccount          // the account on a keypad, or the household from an ID card
+	payHousehold        // the households found under the card's name
+	payBill             // the bill: amount due, then the checkout
+)
+
+// payScreen is 生活缴费 (SPEC §2.6): biller → account (keypad, or the
+// household from an ID-card read) → the amount due from officed, or from the
+// cached bills when officed cannot be reached (marked so) → the checkout →
+// the receipt → the rating.
+type payScreen struct {
+	app     *App
+	step    int
+	biller  string
+	account string
+	bill    *kiosk.FoundBill
+	homes   []bianmin.Bill // households found under the card's name, masked
+	message string
+	busy    bool
+	left    bool
+	waiting context.CancelFunc // ends a card wait
+
+	// for tests
+	billers map[string]*widget.Button
+	keys    map[string]*widget.Button
+	lookup  *widget.Button
+	readID  *widget.Button
+	homeBtn map[string]*widget.Button // by account
+	toPay   *widget.Button
+}
+
+// accountKeys: account numbers are digits, some with letters or '-'; the
+// billers' letter prefixes are typed as printed on the bill.
+var accountKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "0", "⌫", "C"}
+
+func (s *payScreen) build() fyne.CanvasObject {
+	a := s.app
+	title := widget.NewLabelWithStyle(tr("pay.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	title.SizeName = "headingText"
+	msg := wrapLabel(s.message)
+	msg.Importance = widget.DangerImportance
+	var body fyne.CanvasObject
+	var extra []fyne.CanvasObject
+	switch s.step {
+	case payBiller:
+		body = s.billerBody()
+	case payAccount:
+		body, extra = s.accountBody()
+	case payHousehold:
+		body = s.householdBody()
+	case payBill:
+		body, extra = s.billBody()
+	}
+	back := a.button(tr("common.back"), widget.MediumImportance, s.backward)
+	home := a.button(tr("common.home"), widget.MediumImportance, a.Home)
+	bottom := container.NewHBox(append([]fyne.CanvasObject{big(back), big(home), layout.NewSpacer()}, extra...)...)
+	return container.NewBorder(container.NewVBox(title, s.summary()), bottom, nil, nil,
+		container.NewVBox(body, msg, layout.NewSpacer()))
+}
+
+func (s *payScreen) summary() fyne.CanvasObject {
+	var lines []string
+	if name, ok := bianmin.BillerName(s.biller); ok && s.step > payBiller {
+		lines = append(lines, tr("checkout.item")+"："+name)
+	}
+	if s.account != "" && s.step == payBill {
+		lines = append(lines, tr("checkout.account")+"："+bianmin.MaskAccount(s.account))
+	}
+	return wrapLabel(strings.Join(lines, "\n"))
+}
+
+func (s *payScreen) billerBody() fyne.CanvasObject {
+	a := s.app
+	s.billers = map[string]*widget.Button{}
+	var objs []fyne.CanvasObject
+	for _, b := range bianmin.Billers {
+		btn := a.button(b.Name, widget.MediumImportance, func() {
+			s.biller = b.ID
+			s.goTo(payAccount)
+		})
+		s.billers[b.Name] = btn
+		objs = append(objs, btn)
+	}
+	return container.NewVBox(widget.NewLabel(tr("pay.choose_biller")), container.NewGridWrap(fyne.NewSize(320, 120), objs...))
+}
+
+func (s *payScreen) accountBody() (fyne.CanvasObject, []fyne.CanvasObject) {
+	a := s.app
+	shown := widget.NewLabelWithStyle(orBlank(s.account), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	shown.SizeName = "headingText"
+	pad, keys := a.keypad(accountKeys, 3, func(k string) {
+		s.account = edit(s.account, k, 32)
+		s.message = ""
+		a.render()
+	})
+	s.keys = keys
+	s.lookup = a.button(tr("pay.lookup"), widget.HighImportance, s.find)
+	if len(s.account) < 4 || s.busy {
+		s.lookup.Disable()
+	}
+	objs := []fyne.CanvasObject{widget.NewLabel(tr("pay.enter_account")), shown, pad}
+	if a.deps.HouseholdBills != nil && a.deps.IDReader != nil {
+		var card fyne.CanvasObject
+		sub := tr("pay.by_card.sub")
+		if s.waiting != nil {
+			sub = tr("pay.insert_card")
+		}
+		s.readID, card = a.card(tr("pay.by_card"), sub, false, !s.busy && s.waiting == nil, 120, s.waitCard)
+		objs = append(objs, widget.NewSeparator(), card)
+	}
+	return container.NewVBox(objs...), []fyne.CanvasObject{big(s.lookup)}
+}
+
+func (s *payScreen) householdBody() fyne.CanvasObject {
+	a := s.app
+	s.homeBtn = map[string]*widget.Button{}
+	objs := []fyne.CanvasObject{wrapLabel(tr("pay.pick_household"))}
+	for _, b := range s.homes {
+		line := tr("pay.household_line", map[string]any{"Account": bianmin.MaskAccount(b.Account), "Holder": b.Holder,
+			"Period": b.Period, "Amount": bianmin.FormatYuan(b.AmountFen)})
+		btn, obj := a.card(bianmin.MaskAccount(b.Account), line, false, true, 120, func() {
+			s.account = b.Account
+			s.bill = &kiosk.FoundBill{Bill: b}
+			s.goTo(payBill)
+		})
+		s.homeBtn[b.Account] = btn
+		objs = append(objs, obj)
+	}
+	return container.NewVBox(objs...)
+}
+
+func (s *payScreen) billBody() (fyne.CanvasObject, []fyne.CanvasObject) {
+	a := s.app
+	b := s.bill.Bill
+	due := widget.NewLabelWithStyle(tr("checkout.due", map[string]any{"Amount": bianmin.FormatYuan(b.AmountFen)}), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	due.SizeName = "headingText"
+	objs := []fyne.CanvasObject{
+		widget.NewLabel(tr("pay.holder") + "：" + bianmin.MaskName(b.Holder)),
+		widget.NewLabel(tr("checkout.period") + "：" + b.Period),
+		due,
+	}
+	if s.bill.Offline {
+		cached := wrapLabel(tr("pay.cached", map[string]any{"Updated": b.Updated.Local().Format("2006-01-02")}))
+		cached.Importance = widget.WarningImportance
+		objs = append(objs, cached)
+	}
+	s.toPay = a.button(tr("pay.to_checkout"), widget.HighImportance, s.checkout)
+	return container.NewVBox(objs...), []fyne.CanvasObject{big(s.toPay)}
+}
+
+func orBlank(s string) string {
+	if s == "" {
+		return "_"
+	}
+	return s
+}
+
+func (s *payScreen) goTo(step int) {
+	s.step = step
+	s.message = ""
+	s.app.render()
+}
+
+func (s *payScreen) backward() {
+	switch s.step {
+	case payBiller:
+		s.app.Back()
+	case payHousehold:
+		s.homes = nil
+		s.goTo(payAccount)
+	case payBill:
+		s.bill = nil
+		s.goTo(payAccount)
+	default:
+		s.stopWaiting()
+		s.account = ""
+		s.goTo(payBiller)
+	}
+}
+
+// find asks for the amount due of the typed account.
+func (s *payScreen) find() {
+	a := s.app
+	s.busy = true
+	a.render()
+	biller, account := s.biller, s.account
+	a.deps.Async(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		found, err := a.deps.LookupBill(ctx, biller, account)
+		a.deps.UI(func() { s.found(found, err) })
+	})
+}
+
+func (s *payScreen) found(found kiosk.FoundBill, err error) {
+	a := s.app
+	s.busy = false
+	if s.left {
+		return
+	}
+	switch {
+	case err == nil:
+		s.bill = &found
+		s.goTo(payBill)
+		return
+	case errors.Is(err, kiosk.ErrUnknownAccount):
+		s.message = tr("pay.unknown_account")
+	case errors.Is(err, kiosk.ErrBillsOffline):
+		s.message = tr("pay.offline_unknown")
+	case bianmin.ErrorCode(err) == bianmin.EINVALID:
+		s.message = tr("pay.bad_account")
+	default:
+		a.deps.Log.Error("pay: bill lookup", "err", err)
+		s.message = tr("pay.lookup_failed")
+	}
+	s.refresh()
+}
+
+func (s *payScreen) refresh() {
+	if len(s.app.stack) > 0 && s.app.Current() == Screen(s) {
+		s.app.render()
+	}
+}
+
+// waitCard reads the resident's ID card for the household lookup. Only the
+// name is used, to ask officed; nothing of the card is kept or shown.
+func (s *payScreen) waitCard() {
+	a := s.app
+	ctx, cancel := context.WithTimeout(context.Background(), cardWait)
+	s.waiting = cancel
+	s.message = ""
+	a.render()
+	biller := s.biller
+	a.deps.Async(func() {
+		defer cancel()
+		err := a.deps.IDReader.WaitCard(ctx, 300*time.Millisecond)
+		var card idcard.Card
+		if err == nil {
+			card, err = a.deps.IDReader.Read(ctx)
+		}
+		var homes []bianmin.Bill
+		if err == nil {
+			err = errCardName
+			if name := strings.TrimSpace(card.Name); name != "" {
+				homes, err = a.deps.HouseholdBills(ctx, biller, name)
+			}
+		}
+		cancelled := errors.Is(ctx.Err(), context.Canceled)
+		a.deps.UI(func() {
+			if s.left || s.step != payAccount || cancelled {
+				return
+			}
+			s.waiting = nil
+			s.households(homes, err)
+		})
+	})
+}
+
+var errCardName = errors.New("the card carries no name")
+
+func (s *payScreen) households(homes []bianmin.Bill, err error) {
+	switch {
+	case err == nil && len(homes) == 0:
+		s.message = tr("pay.no_household")
+	case err == nil:
+		s.homes = homes
+		s.goTo(payHousehold)
+		return
+	case errors.Is(err, kiosk.ErrNeedsNetwork):
+		s.message = tr("pay.card_needs_network")
+	case errors.Is(err, context.DeadlineExceeded):
+		s.message = tr("pay.card_timeout")
+	default:
+		s.app.deps.Log.Warn("pay: household lookup", "err", err)
+		s.message = tr("pay.card_failed")
+	}
+	s.refresh()
+}
+
+func (s *payScreen) stopWaiting() {
+	if s.waiting != nil {
+		s.waiting()
+		s.waiting = nil
+	}
+}
+
+// leave forgets the card wait; the screen's fields go with it.
+func (s *payScreen) leave() {
+	s.left = true
+	s.stopWaiting()
+}
+
+// checkout takes the money for the bill shown.
+func (s *payScreen) checkout() {
+	a := s.app
+	b := s.bill.Bill
+	o := kiosk.Order{Biller: b.Biller, Account: b.Account, Period: b.Period, DueFen: b.AmountFen, Offline: s.bill.Offline}
+	a.Push(newCheckout(a, o, func(p kiosk.Paid) {
+		// The filled form is done with: back from the receipt goes home.
+		for i := len(a.stack) - 1; i > 0; i-- {
+			if a.stack[i] == Screen(s) {
+				a.stack = append(a.stack[:i], a.stack[i+1:]...)
+				break
+			}
+		}
+		done := &payDoneScreen{app: a, paid: p, status: tr("print.printing")}
+		a.Push(done)
+		done.print()
+	}))
+}
+
+// payDoneScreen shows the completed payment and prints its receipt.
+type payDoneScreen struct {
+	app    *App
+	paid   kiosk.Paid
+	status string
+
+	rate *widget.Button
+	home *widget.Button
+}
+
+func (s *payDoneScreen) print() {
+	a := s.app
+	slip, err := a.deps.PaymentSlip(s.paid, a.deps.Config())
+	if err != nil {
+		s.printed(err)
+		return
+	}
+	a.deps.Async(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		err := a.deps.Printer.Ready(ctx)
+		if err == nil {
+			err = a.deps.Printer.Print(ctx, slip)
+		}
+		cancel()
+		a.deps.UI(func() { s.printed(err) })
+	})
+}
+
+func (s *payDoneScreen) printed(err error) {
+	if err != nil {
+		s.app.deps.Log.Warn("pay: receipt", "receipt", s.paid.Payment.Receipt, "err", err)
+		s.status = tr("pay.no_slip", map[string]any{"Reason": reason(err)})
+	} else {
+		s.status = tr("pay.slip_printed")
+	}
+	if len(s.app.stack) > 0 && s.app.Current() == Screen(s) {
+		s.app.render()
+	}
+}
+
+func (s *payDoneScreen) build() fyne.CanvasObject {
+	a := s.app
+	p := s.paid.Payment
+	head := widget.NewLabelWithStyle(tr("pay.done"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	head.SizeName = "headingText"
+	num := widget.NewLabelWithStyle(p.Receipt, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
+	num.SizeName = "subHeadingText"
+	lines := []fyne.CanvasObject{head, widget.NewLabelWithStyle(tr("pay.receipt_number"), fyne.TextAlignCenter, fyne.TextStyle{}), num,
+		widget.NewLabel(tr("pay.paid_line", map[string]any{"Paid": bianmin.FormatYuan(p.PaidFen), "Due": bianmin.FormatYuan(p.DueFen)}))}
+	if p.Credit > 0 {
+		lines = append(lines, wrapLabel(tr("pay.credit_line", map[string]any{"Credit": bianmin.FormatYuan(p.Credit)})))
+	}
+	lines = append(lines, wrapLabel(s.status))
+	s.rate = a.button(tr("rating.ask"), widget.HighImportance, func() {
+		a.Push(&ratingScreen{app: a, record: s.paid.Record, service: bianmin.KindPayment})
+	})
+	s.home = a.button(tr("common.home"), widget.MediumImportance, a.EndSession)
+	lines = append(lines, container.NewGridWithColumns(2, big(s.home), big(s.rate)))
+	return container.NewVBox(lines...)
+}
