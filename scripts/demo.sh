@@ -44,6 +44,16 @@ if ! bin/kioskctl queue --data "$out/kiosk" >/dev/null 2>&1 || [ ! -s "$out/kios
   fi
 fi
 
+# Demo bills for 生活缴费 (scripts/demo-bills/<biller>.csv). Importing replaces
+# a biller's bills, so running the demo again changes nothing; the simulated ID
+# card's holder (张秀英) has a bill with several billers for the household lookup.
+for f in scripts/demo-bills/*.csv; do
+  biller=$(basename "$f" .csv)
+  bin/officed import-bills --data "$out/office" --biller "$biller" "$f" >>"$out/bills.log" 2>&1 ||
+    echo "demo: importing $f failed; see $out/bills.log" >&2
+done
+echo "demo: bills imported (e.g. 供热费 1200345678, 水费 W-0042); pay codes: any 18 digits starting 13, last digit 0–4 paid, 5 declined, 6 confirm on phone, 8 never"
+
 kiosk_args=(--demo --data "$out/kiosk" --devices "$out/devices" --public-url "http://127.0.0.1:$port")
 if [ -n "${DISPLAY:-}" ]; then
   echo "demo: kiosk full screen on $DISPLAY; technician mode: tap the red 便民 emblem 5 times, PIN 246810; Ctrl-C here to stop"

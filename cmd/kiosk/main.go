@@ -66,6 +66,12 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 		}
 	}
 
+	// Money a crash or power cut left in an open payment is settled before
+	// anyone is served: a voucher and a payment.incomplete record.
+	if err := rt.RecoverPayments(ctx); err != nil {
+		log.Error("payment recovery", "err", err)
+	}
+
 	a := app.NewWithID("cn.bianmin.kiosk")
 	w := a.NewWindow("便民自助服务机")
 	size := fyne.NewSize(1080, 1920)
@@ -85,6 +91,7 @@ func run(data string, demoMode bool, devices string, landscape, windowed bool, p
 	}
 	u.Start(ctx)
 	rt.RunSync(ctx)
+	go rt.RunPayments(ctx)
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
