@@ -35,8 +35,29 @@ func findBill(t *testing.T, k *Kiosk, billerName, account string) {
 	t.Helper()
 	k.Tap("生活缴费")
 	k.Tap(billerName)
-	k.TapEach(account)
+	typeAccount(k, account)
 	k.Tap("查询账单")
+}
+
+// typeAccount types an account on the keypad, switching to the letters page
+// ("ABC") and back ("123") as needed.
+func typeAccount(k *Kiosk, account string) {
+	k.t.Helper()
+	letters := false
+	for _, r := range account {
+		switch {
+		case r >= 'A' && r <= 'Z' && !letters:
+			k.Tap("ABC")
+			letters = true
+		case r >= '0' && r <= '9' && letters:
+			k.Tap("123")
+			letters = false
+		}
+		k.Tap(string(r))
+	}
+	if letters {
+		k.Tap("123")
+	}
 }
 
 // payments returns the payment records officed holds.

@@ -33,6 +33,7 @@ type payScreen struct {
 	step    int
 	biller  string
 	account string
+	letters bool // the keypad shows letters
 	bill    *kiosk.FoundBill
 	homes   []bianmin.Bill // households found under the card's name, masked
 	message string
@@ -49,9 +50,33 @@ type payScreen struct {
 	toPay   *widget.Button
 }
 
-// accountKeys: account numbers are digits, some with letters or '-'; the
-// billers' letter prefixes are typed as printed on the bill.
-var accountKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "0", "⌫", "C"}
+// accountKeys: account numbers are digits, some with letters or '-' as
+// printed on the bill; letters are on a page of their own ("ABC" ↔ "123").
+var (
+	accountKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "-", "0", "⌫", "C", "ABC"}
+	letterKeys  = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+)
+
+// letterPad is the letters page of the account keypad. Its keys are the
+// letters themselves (the digit page's "C" clears; here C is a letter),
+// '-', delete and the way back to digits.
+func (s *payScreen) letterPad(press func(string)) (fyne.CanvasObject, map[string]*widget.Button) {
+	a := s.app
+	buttons := map[string]*widget.Button{}
+	var objs []fyne.CanvasObject
+	add := func(key, label string) {
+		b := a.button(label, widget.MediumImportance, func() { press(key) })
+		buttons[key] = b
+		objs = append(objs, b)
+	}
+	for _, r := range letterKeys {
+		add(string(r), string(r))
+	}
+	add("-", "-")
+	add("⌫", tr("common.delete"))
+	add("123", "123")
+	return container.NewGridWithColumns(6, objs...), buttons
+}
 
 func (s *payScreen) build() fyne.CanvasObject {
 	a := s.app
@@ -108,12 +133,28 @@ func (s *payScreen) accountBody() (fyne.CanvasObject, []fyne.CanvasObject) {
 	a := s.app
 	shown := widget.NewLabelWithStyle(orBlank(s.account), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	shown.SizeName = "headingText"
-	pad, keys := a.keypad(accountKeys, 3, func(k string) {
-		s.account = edit(s.account, k, 32)
+	press := func(k string) {
+		switch k {
+		case "ABC", "123":
+			s.letters = k == "ABC"
+		case "C":
+			if s.letters {
+				s.account = edit(s.account, k, 32) // the letter
+			} else {
+				s.account = ""
+			}
+		default:
+			s.account = edit(s.account, k, 32)
+		}
 		s.message = ""
 		a.render()
-	})
-	s.keys = keys
+	}
+	var pad fyne.CanvasObject
+	if s.letters {
+		pad, s.keys = s.letterPad(press)
+	} else {
+		pad, s.keys = a.keypad(accountKeys, 3, press)
+	}
 	s.lookup = a.button(tr("pay.lookup"), widget.HighImportance, s.find)
 	if len(s.account) < 4 || s.busy {
 		s.lookup.Disable()
