@@ -7,6 +7,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"bianmin/kiosk/pinyin"
@@ -100,7 +101,7 @@ func (p *namePad) build(changed func()) fyne.CanvasObject {
 			p.keys[l] = b
 			objs = append(objs, b)
 		}
-		rows = append(rows, container.NewCenter(container.NewGridWrap(fyne.NewSize(90, 90), objs...)))
+		rows = append(rows, keyRow(fyne.NewSize(90, 90), objs...))
 	}
 	dot := a.button(nameDot, widget.MediumImportance, func() { p.name += nameDot; changed() })
 	if p.name == "" || strings.HasSuffix(p.name, nameDot) || p.py != "" || full {
@@ -121,7 +122,7 @@ func (p *namePad) build(changed func()) fyne.CanvasObject {
 		changed()
 	})
 	p.keys[nameDot], p.keys["⌫"], p.keys["C"] = dot, del, clear
-	controls := container.NewCenter(container.NewGridWrap(fyne.NewSize(180, 90), dot, del, clear))
+	controls := keyRow(fyne.NewSize(180, 90), dot, del, clear)
 	return container.NewVBox(shown, candBox, container.NewVBox(rows...), controls)
 }
 
@@ -142,4 +143,13 @@ func nameProblem(name string) string {
 		}
 	}
 	return ""
+}
+
+// keyRow lays keys of one size side by side, centred. GridWrap alone would
+// collapse to one key per line: its minimum width is a single cell.
+func keyRow(cell fyne.Size, keys ...fyne.CanvasObject) fyne.CanvasObject {
+	pad := theme.Padding()
+	n := float32(len(keys))
+	row := fyne.NewSize(n*cell.Width+(n-1)*pad, cell.Height)
+	return container.NewCenter(container.NewGridWrap(row, container.NewGridWrap(cell, keys...)))
 }
