@@ -14,6 +14,9 @@ var (
 	// ErrUnknownAccount means officed holds no bill for the account (or,
 	// offline, neither does the kiosk's cache of officed's bills).
 	ErrUnknownAccount = bianmin.Errorf(bianmin.ENOTFOUND, "bills: no bill is due for this account")
+	// ErrTooManyHouseholds means more households share the card's name than
+	// a resident could pick from: the account must be typed.
+	ErrTooManyHouseholds = bianmin.Errorf(bianmin.ECONFLICT, "bills: too many households share this name")
 	// ErrBillsOffline means officed cannot be reached and the kiosk's cache
 	// has no bill for the account: the amount due cannot be known now.
 	ErrBillsOffline = bianmin.Errorf(bianmin.ENOTFOUND, "bills: officed cannot be reached and no cached bill is known")
@@ -85,8 +88,13 @@ func (r *Runtime) HouseholdBills(ctx context.Context, biller, holder string) ([]
 	defer cancel()
 	bills, err := cl.HouseholdBills(lctx, biller, holder)
 	var se *client.StatusError
-	if err != nil && !(errors.As(err, &se) && !se.Temporary()) {
-		return nil, errors.Join(ErrNeedsNetwork, err)
+	switch {
+	case err == nil:
+		return bills, nil
+	case errors.As(err, &se) && se.Err.Code == "too_many":
+		return nil, ErrTooManyHouseholds
+	case errors.As(err, &se) && !se.Temporary():
+		return nil, err
 	}
-	return bills, err
+	return nil, errors.Join(ErrNeedsNetwork, err)
 }

@@ -28,6 +28,10 @@ type BillService interface {
 	// Bill returns the current bill of an account, holder unmasked.
 	// ENOTFOUND when there is none.
 	Bill(ctx context.Context, biller, account string) (bianmin.Bill, error)
+	// HouseholdBills returns biller's bills whose holder is exactly holder
+	// (the name read from an ID card), holders unmasked, by account; at
+	// most limit of them. None is an empty list, not an error.
+	HouseholdBills(ctx context.Context, biller, holder string, limit int) ([]bianmin.Bill, error)
 }
 
 // ValidateBills checks bills for ReplaceBills; every store refuses the same.

@@ -329,6 +329,8 @@ func (s *payScreen) households(homes []bianmin.Bill, err error) {
 		return
 	case errors.Is(err, kiosk.ErrNeedsNetwork):
 		s.message = tr("pay.card_needs_network")
+	case errors.Is(err, kiosk.ErrTooManyHouseholds):
+		s.message = tr("pay.too_many_households")
 	case errors.Is(err, context.DeadlineExceeded):
 		s.message = tr("pay.card_timeout")
 	default:

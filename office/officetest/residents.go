@@ -587,6 +587,24 @@ func testBills(t *testing.T, s office.Store) {
 	if _, err := s.Bill(ctx, "water", "HR-1002"); bianmin.ErrorCode(err) != bianmin.ENOTFOUND {
 		t.Errorf("a heating account's water bill: %v", err)
 	}
+	if hs, err := s.HouseholdBills(ctx, "heating", "欧阳娜娜", 5); err != nil || len(hs) != 1 || hs[0].Account != "HR-1002" || hs[0].AmountFen != 198050 || !hs[0].Updated.Equal(T0) {
+		t.Errorf("HouseholdBills(欧阳娜娜) = %+v, %v", hs, err)
+	}
+	if hs, err := s.HouseholdBills(ctx, "water", "欧阳娜娜", 5); err != nil || hs == nil || len(hs) != 0 {
+		t.Errorf("another biller's household: %+v, %v", hs, err)
+	}
+	if hs, err := s.HouseholdBills(ctx, "heating", "欧阳", 5); err != nil || len(hs) != 0 {
+		t.Errorf("a name is matched whole, not by prefix: %+v, %v", hs, err)
+	}
+	if err := s.ReplaceBills(ctx, "gas", []bianmin.Bill{bill("gas", "G-0002", "李四", 1), bill("gas", "G-0001", "李四", 2), bill("gas", "G-0003", "李四", 3)}, T0); err != nil {
+		t.Fatal(err)
+	}
+	if hs, err := s.HouseholdBills(ctx, "gas", "李四", 2); err != nil || len(hs) != 2 || hs[0].Account != "G-0001" || hs[1].Account != "G-0002" {
+		t.Errorf("HouseholdBills with limit 2 = %+v, %v", hs, err)
+	}
+	if err := s.ReplaceBills(ctx, "gas", nil, T0); err != nil {
+		t.Fatal(err)
+	}
 	feed := billFeed(t, s)
 	if len(feed) != 3 || feed["heating/HR-1002"].Holder != "欧阳**" || feed["heating/HR-1001"].Holder != "王**" ||
 		feed["water/W-1001"].AmountFen != 4250 || !feed["water/W-1001"].Updated.Equal(T0) {

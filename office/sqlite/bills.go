@@ -84,3 +84,26 @@ func (s *Store) Bill(ctx context.Context, biller, account string) (bianmin.Bill,
 	b.Updated, err = parseTime(updated)
 	return b, err
 }
+
+// HouseholdBills implements office.BillService.
+func (s *Store) HouseholdBills(ctx context.Context, biller, holder string, limit int) ([]bianmin.Bill, error) {
+	rows, err := s.ro.QueryContext(ctx, `SELECT account, holder, amount_fen, period, updated FROM bills
+		WHERE biller = ? AND holder = ? ORDER BY account LIMIT ?`, biller, holder, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []bianmin.Bill{}
+	for rows.Next() {
+		b := bianmin.Bill{Biller: biller}
+		var updated string
+		if err := rows.Scan(&b.Account, &b.Holder, &b.AmountFen, &b.Period, &updated); err != nil {
+			return nil, err
+		}
+		if b.Updated, err = parseTime(updated); err != nil {
+			return nil, err
+		}
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}

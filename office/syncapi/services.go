@@ -75,6 +75,55 @@ func (h *Handler) bills(w http.ResponseWriter, r *http.Request, e *entry) {
 	h.maybePrune(r.Context())
 }
 
+// maxHouseholdBytes bounds a household query: a biller id and a name.
+const maxHouseholdBytes = 1 << 10
+
+// household answers which of a biller's bills are held in a name read from
+// an ID card. The name comes in the signed body and is never logged; the
+// answer carries holders masked, so the kiosk shows nothing it did not
+// read from the card itself.
+func (h *Handler) household(w http.ResponseWriter, r *http.Request, e *entry) {
+	req, ok := h.authenticate(w, r, e)
+	if !ok {
+		return
+	}
+	if len(req.body) > maxHouseholdBytes {
+		h.fail(w, e, http.StatusRequestEntityTooLarge, &wire.Error{Code: "too_large", Message: fmt.Sprintf("body over %d bytes", maxHouseholdBytes)})
+		return
+	}
+	var q bianmin.HouseholdQuery
+	if err := decodeStrict(req.body, &q); err != nil {
+		h.fail(w, e, http.StatusBadRequest, &wire.Error{Code: "malformed", Message: "household query is not valid JSON: " + err.Error()})
+		return
+	}
+	if err := q.Validate(); err != nil {
+		h.fail(w, e, http.StatusBadRequest, &wire.Error{Code: "invalid", Message: err.Error()})
+		return
+	}
+	if err := h.store.UseNonce(r.Context(), req.nonce); err != nil {
+		h.storeFailed(w, e, err)
+		return
+	}
+	e.attrs = append(e.attrs, slog.String("biller", q.Biller))
+	bills, err := h.store.HouseholdBills(r.Context(), q.Biller, q.Holder, bianmin.MaxHousehold+1)
+	if err != nil {
+		h.internal(w, e, err)
+		return
+	}
+	if len(bills) > bianmin.MaxHousehold {
+		h.fail(w, e, http.StatusUnprocessableEntity, &wire.Error{Code: "too_many",
+			Message: fmt.Sprintf("more than %d households of this biller share the name; look the bill up by account", bianmin.MaxHousehold)})
+		return
+	}
+	out := bianmin.Household{Bills: make([]bianmin.Bill, len(bills))}
+	for i, b := range bills {
+		out.Bills[i] = b.Masked()
+	}
+	e.attrs = append(e.attrs, slog.Int("found", len(bills)))
+	h.reply(w, e, http.StatusOK, out)
+	h.maybePrune(r.Context())
+}
+
 // paymentsOff answers when officed has no payment service.
 func (h *Handler) paymentsOff(w http.ResponseWriter, e *entry) bool {
 	if h.pay != nil {

@@ -62,6 +62,10 @@ type Config struct {
 //	                         refuses the batch: 422 naming it, nothing stored
 //	GET  /api/v1/changes     signed; ?cursor=N[&class=C][&limit=L]
 //	POST /api/v1/heartbeat   signed
+//	POST /api/v1/bills/household  signed; bianmin.HouseholdQuery →
+//	                         bianmin.Household (holders masked), 422
+//	                         "too_many" when more households share the name
+//	                         than bianmin.MaxHousehold
 //	GET  /api/v1/bills       signed; ?biller=B&account=A → bianmin.Bill (holder
 //	                         masked), 404 "no_bill" when the account owes nothing
 //	POST /api/v1/pay         signed; bianmin.PayRequest → bianmin.PayResult
@@ -109,7 +113,7 @@ const OnlineWindow = 2 * time.Minute
 const maxEnrollBytes = 4 << 10
 
 // The endpoints, as metric label values.
-var endpoints = []string{"enroll", "records", "changes", "heartbeat", "bills", "pay", "pay_query", "pay_cancel"}
+var endpoints = []string{"enroll", "records", "changes", "heartbeat", "bills", "household", "pay", "pay_query", "pay_cancel"}
 
 // maxPayBytes bounds a pay request: a receipt number, an account and a code.
 const maxPayBytes = 4 << 10
@@ -242,6 +246,8 @@ func (h *Handler) route(path string) (func(http.ResponseWriter, *http.Request, *
 		return h.heartbeat, http.MethodPost, "heartbeat"
 	case "/api/v1/bills":
 		return h.bills, http.MethodGet, "bills"
+	case "/api/v1/bills/household":
+		return h.household, http.MethodPost, "household"
 	case "/api/v1/pay":
 		return h.payStart, http.MethodPost, "pay"
 	}
