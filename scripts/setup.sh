@@ -6,9 +6,10 @@
 #   - xvfb, xauth, imagemagick, x11-utils, xdotool: run the kiosk headless, screenshot it
 #   - curl: make demo waits for officed to answer
 #   - rime-data-pinyin-simp: the source of assets/pinyin/chars.txt, which the assets tests check
+#   - chromium: the headless browser the back office's tests drive (office/backoffice)
 set -euo pipefail
 
-need=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth imagemagick x11-utils xdotool curl rime-data-pinyin-simp)
+need=(gcc pkg-config libgl1-mesa-dev xorg-dev xvfb xauth imagemagick x11-utils xdotool curl rime-data-pinyin-simp chromium)
 
 if ! command -v go >/dev/null 2>&1; then
   echo "setup: Go is not installed (https://go.dev/doc/install); it is the one thing to install by hand" >&2
