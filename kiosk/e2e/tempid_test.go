@@ -246,3 +246,31 @@ func contains(list []string, s string) bool {
 	}
 	return false
 }
+
+// TestTempIDFeeWaitsForPrinter: with the printer out of paper the checkout
+// takes no money for the fee and says why; nothing is queued.
+func TestTempIDFeeWaitsForPrinter(t *testing.T) {
+	o := StartOffice(t)
+	k := StartKiosk(t, o)
+	insertCard(t, k, tempidCard)
+	k.Tap("临时身份证")
+	k.Await("the reader to answer", func() bool { return k.Has("读取我的身份证") })
+	k.Tap("读取我的身份证")
+	k.AwaitText("确认无误")
+	k.Tap("确认无误")
+	k.Tap("已申领新证，等待领取期间")
+	k.TapEach("13912345678")
+	k.Tap("下一步")
+	k.Printer.SetPaper(sim.PaperEnd)
+	k.Tap("缴纳工本费 10.00 元")
+	k.AwaitText("暂不能收款")
+	if k.Has("现金") || k.Has("付款码支付") {
+		t.Fatalf("a payment method is offered with the printer out; screen:\n%s", k.Texts())
+	}
+	if bill, _ := k.Cash.Accepting(); bill {
+		t.Error("the acceptor takes notes with the printer out")
+	}
+	if q := queuedKinds(t, k); len(q) != 0 {
+		t.Fatalf("queued with the printer out: %v", q)
+	}
+}

@@ -279,6 +279,9 @@ func (s *tempidScreen) cardRead(card idcard.Card, err error) {
 		s.say("tempid.card_timeout", nil)
 	case errors.Is(err, idcard.ErrNoCard):
 		s.say("tempid.card_moved", nil)
+	case errors.Is(err, idcard.ErrDisconnected), errors.Is(err, idcard.ErrNoAnswer), errors.Is(err, kiosk.ErrNotConfigured):
+		a.deps.Log.Warn("tempid: card read", "err", err)
+		s.say(readerKey(err), nil)
 	case err != nil:
 		a.deps.Log.Warn("tempid: card read", "err", err)
 		s.say("tempid.card_unreadable", nil)
