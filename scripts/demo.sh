@@ -31,6 +31,7 @@ echo "demo: simulators in $out/devices; inject events with bin/kioskctl sim ctl 
 echo "      (card-insert, bill 2000, scan CODE, paper end, unplug printer …)"
 echo "demo: officed on http://127.0.0.1:$port/guides/ (log $out/officed.log)"
 echo "demo: printed bytes are appended to $out/printer.capture"
+echo "demo: 临时身份证: 'card-insert' puts the sample card (张秀英) on the reader; without a card type 230103198503121239 and spell zhang xiu ying"
 
 # Enroll the demo kiosk once, so what residents do there reaches officed.
 for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
