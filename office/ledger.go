@@ -2,7 +2,6 @@ package office
 
 import (
 	"context"
-	"fmt"
 	"time"
 
 	"bianmin"
@@ -195,6 +194,13 @@ type OpenCash struct {
 	LastSeen time.Time
 }
 
+// ExpectedFen is the cash recorded since the last collection.
+func (o OpenCash) ExpectedFen() int64 { return o.PaymentsFen + o.IncompleteFen }
+
+// DifferenceFen is what the box reported minus what was recorded; records
+// the kiosk has not pushed yet make it differ for a while.
+func (o OpenCash) DifferenceFen() int64 { return o.Box.TotalFen - o.ExpectedFen() }
+
 // Settlement actions: the money is given back, or the service it paid for
 // is completed at the window.
 const (
@@ -304,15 +310,4 @@ func (c EnrollCodeInfo) State(now time.Time) string {
 		return "expired"
 	}
 	return "open"
-}
-
-// FormatYuan renders fen as yuan with two decimals: 123456 → "1234.56",
-// -5 → "-0.05". Money is kept in 分 and only shown in 元.
-func FormatYuan(fen int64) string {
-	sign := ""
-	u := uint64(fen)
-	if fen < 0 {
-		sign, u = "-", uint64(-fen) // -MinInt64 wraps to itself, which as uint64 is right
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, u/100, u%100)
 }

@@ -1,0 +1,471 @@
+package backoffice
+
+import (
+	"context"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"bianmin"
+	"bianmin/office"
+)
+
+// The payments pages (SPEC §5.2): the ledger per kiosk and day, cash
+// collections against the cash the kiosks recorded, and the incomplete
+// payments staff settle. Amounts are integer 分 from the store, shown in 元
+// only by the templates ({{yuan}}).
+
+// ledgerFuncs are the template functions of the payments, content, fleet
+// and export pages; init adds them to the shared set before New parses the
+// templates.
+var ledgerFuncs = template.FuncMap{
+	"billerName":  billerName,
+	"methodName":  methodName,
+	"settleLabel": office.SettleLabel,
+	// diffClass marks a cash difference: short (missing cash) or over.
+	"diffClass": func(fen int64) string {
+		switch {
+		case fen < 0:
+			return "short"
+		case fen > 0:
+			return "over"
+		}
+		return "even"
+	},
+	"signedYuan": func(fen int64) string {
+		if fen > 0 {
+			return "+" + bianmin.FormatYuan(fen)
+		}
+		return bianmin.FormatYuan(fen)
+	},
+	"dec": func(n int) int { return n - 1 },
+}
+
+func init() {
+	for name, fn := range ledgerFuncs {
+		funcs[name] = fn
+	}
+}
+
+// ledgerPage is the size of the ledger's and the lists' pages.
+const ledgerPage = 100
+
+// billerOption is a biller in a filter's choices.
+type billerOption struct{ ID, Name string }
+
+// billerOptions are the billers of the filters: the six of SPEC §2.6 and
+// the temporary ID card's fee.
+func billerOptions() []billerOption {
+	out := make([]billerOption, 0, len(bianmin.Billers)+1)
+	for _, b := range bianmin.Billers {
+		out = append(out, billerOption{b.ID, b.Name})
+	}
+	return append(out, billerOption{"tempid", "临时身份证工本费"})
+}
+
+// billerName is the Chinese name of a biller id.
+func billerName(id string) string {
+	if id == "tempid" {
+		return "临时身份证工本费"
+	}
+	if n, ok := bianmin.BillerName(id); ok {
+		return n
+	}
+	return id
+}
+
+// methodName is the Chinese name of a payment method.
+func methodName(m string) string {
+	switch m {
+	case bianmin.MethodCash:
+		return "现金"
+	case bianmin.MethodWeChat:
+		return "微信"
+	case bianmin.MethodAlipay:
+		return "支付宝"
+	}
+	return m
+}
+
+// methods are the payment methods in display order.
+var methods = []string{bianmin.MethodCash, bianmin.MethodWeChat, bianmin.MethodAlipay}
+
+// dateRange is a range of whole days as staff pick it: From and To are
+// the first and the last day (inclusive), YYYY-MM-DD in the back office's
+// zone.
+type dateRange struct {
+	From, To string
+}
+
+// parseDay reads YYYY-MM-DD as the start of that day in h.loc.
+func (h *Handler) parseDay(s string) (time.Time, bool) {
+	t, err := time.ParseInLocation(time.DateOnly, strings.TrimSpace(s), h.loc)
+	return t, err == nil
+}
+
+// readRange reads from and to of q, defaulting to the first day of this
+// month and today, and returns the range of times [start of From, end of
+// To). A malformed date is EINVALID with a message for staff.
+func (h *Handler) readRange(q url.Values) (dateRange, office.ExportRange, error) {
+	now := h.now().In(h.loc)
+	dr := dateRange{From: q.Get("from"), To: q.Get("to")}
+	if dr.From == "" {
+		dr.From = time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, h.loc).Format(time.DateOnly)
+	}
+	if dr.To == "" {
+		dr.To = now.Format(time.DateOnly)
+	}
+	from, ok1 := h.parseDay(dr.From)
+	to, ok2 := h.parseDay(dr.To)
+	if !ok1 || !ok2 {
+		return dr, office.ExportRange{}, bianmin.Errorf(bianmin.EINVALID, "日期格式应为 年-月-日，例如 2026-11-01")
+	}
+	// The end is the start of the day after To, found by the calendar so
+	// a day is a day in any zone.
+	end := time.Date(to.Year(), to.Month(), to.Day()+1, 0, 0, 0, 0, h.loc)
+	r := office.ExportRange{From: from, To: end}
+	return dr, r, r.Validate()
+}
+
+// utcOffset is the offset of h.loc at t, for grouping by day.
+func (h *Handler) utcOffset(t time.Time) int {
+	_, off := t.In(h.loc).Zone()
+	return off
+}
+
+// pageNumber reads ?page=, 1 and up.
+func pageNumber(q url.Values) int {
+	p, _ := strconv.Atoi(q.Get("page"))
+	return min(max(p, 1), 100000)
+}
+
+// pager is the paging of a list page.
+type pager struct {
+	Page, Pages      int
+	PrevURL, NextURL string
+	Total            int
+}
+
+func newPager(path string, q url.Values, page, total, size int) pager {
+	p := pager{Page: page, Pages: max((total+size-1)/size, 1), Total: total}
+	link := func(n int) string {
+		v := url.Values{}
+		for k, vs := range q {
+			if k != "page" && len(vs) > 0 && vs[0] != "" {
+				v.Set(k, vs[0])
+			}
+		}
+		v.Set("page", strconv.Itoa(n))
+		return path + "?" + v.Encode()
+	}
+	if page > 1 {
+		p.PrevURL = link(page - 1)
+	}
+	if page < p.Pages {
+		p.NextURL = link(page + 1)
+	}
+	return p
+}
+
+// kioskOption is a kiosk in a filter's choices.
+type kioskOption struct{ ID, Name string }
+
+// kioskOptions lists the enrolled kiosks, and a name lookup.
+func (h *Handler) kioskOptions(ctx context.Context) ([]kioskOption, map[string]string, error) {
+	ks, err := h.store.Kiosks(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]kioskOption, 0, len(ks))
+	names := make(map[string]string, len(ks))
+	for _, k := range ks {
+		out = append(out, kioskOption{k.ID, k.Name})
+		names[k.ID] = k.Name
+	}
+	return out, names, nil
+}
+
+// ledgerFilter is the ledger's filter as the form shows it.
+type ledgerFilter struct {
+	dateRange
+	Kiosk, Biller, Method string
+}
+
+// query is the filter as a query string, for links.
+func (f ledgerFilter) query() url.Values {
+	v := url.Values{}
+	for k, val := range map[string]string{"from": f.From, "to": f.To, "kiosk": f.Kiosk, "biller": f.Biller, "method": f.Method} {
+		if val != "" {
+			v.Set(k, val)
+		}
+	}
+	return v
+}
+
+// Query is the filter as an encoded query string, for templates.
+func (f ledgerFilter) Query() string { return f.query().Encode() }
+
+// ledgerPageData is the ledger page's data.
+type ledgerPageData struct {
+	Filter  ledgerFilter
+	Error   string
+	Days    []office.LedgerDay
+	Totals  office.LedgerTotals
+	Pager   pager
+	Kiosks  []kioskOption
+	Billers []billerOption
+	Methods []string
+}
+
+// readLedger reads the ledger's filter from q into a store query.
+func (h *Handler) readLedger(q url.Values) (ledgerFilter, office.LedgerQuery, error) {
+	dr, r, err := h.readRange(q)
+	f := ledgerFilter{dateRange: dr, Kiosk: q.Get("kiosk"), Biller: q.Get("biller"), Method: q.Get("method")}
+	lq := office.LedgerQuery{ExportRange: r, KioskID: f.Kiosk, Biller: f.Biller, Method: f.Method}
+	if err != nil {
+		return f, lq, err
+	}
+	lq.UTCOffset = h.utcOffset(r.From)
+	return f, lq, lq.Validate()
+}
+
+func (h *Handler) servePayments(w http.ResponseWriter, r *http.Request, me *Staff) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	kiosks, _, err := h.kioskOptions(ctx)
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	f, lq, err := h.readLedger(q)
+	data := ledgerPageData{Filter: f, Kiosks: kiosks, Billers: billerOptions(), Methods: methods}
+	if err != nil {
+		h.refuseFilter(w, r, me, err, "payments.html", "缴费台账", &data.Error, &data)
+		return
+	}
+	if data.Totals, err = h.store.LedgerTotals(ctx, lq); err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	page := pageNumber(q)
+	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
+	if data.Days, err = h.store.LedgerDays(ctx, lq); err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	data.Pager = newPager("/staff/payments", f.query(), page, data.Totals.Days, ledgerPage)
+	h.render(w, r, me, http.StatusOK, "payments.html", "缴费台账", data)
+}
+
+// refuseFilter renders a list page with the filter's error above it and
+// no rows (422): a malformed filter is the user's to fix, not a failure.
+func (h *Handler) refuseFilter(w http.ResponseWriter, r *http.Request, me *Staff, err error, tmpl, title string, msg *string, data any) {
+	if bianmin.ErrorCode(err) != bianmin.EINVALID {
+		h.internalError(w, r, me, err)
+		return
+	}
+	*msg = err.Error()
+	h.render(w, r, me, http.StatusUnprocessableEntity, tmpl, title, data)
+}
+
+// paymentRow is a payment in the day's list.
+type paymentRow struct {
+	office.PaymentInfo
+	KioskName string
+}
+
+// dayPageData is the page of one kiosk's payments of one day (or of the
+// filter's whole range when no day is given).
+type dayPageData struct {
+	Filter    ledgerFilter
+	Error     string
+	KioskName string
+	Rows      []paymentRow
+	Totals    office.LedgerTotals
+	Pager     pager
+}
+
+func (h *Handler) servePaymentList(w http.ResponseWriter, r *http.Request, me *Staff) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	_, names, err := h.kioskOptions(ctx)
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	f, lq, err := h.readLedger(q)
+	data := dayPageData{Filter: f, KioskName: names[f.Kiosk]}
+	if err != nil {
+		h.refuseFilter(w, r, me, err, "payment_list.html", "缴费明细", &data.Error, &data)
+		return
+	}
+	if data.Totals, err = h.store.LedgerTotals(ctx, lq); err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	page := pageNumber(q)
+	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
+	list, err := h.store.LedgerPayments(ctx, lq)
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	for _, p := range list {
+		data.Rows = append(data.Rows, paymentRow{PaymentInfo: p, KioskName: names[p.KioskID]})
+	}
+	data.Pager = newPager("/staff/payments/list", f.query(), page, data.Totals.Count, ledgerPage)
+	h.render(w, r, me, http.StatusOK, "payment_list.html", "缴费明细", data)
+}
+
+// cashPageData is the cash page's data.
+type cashPageData struct {
+	Kiosk  string
+	Kiosks []kioskOption
+	Open   []office.OpenCash
+	Checks []office.CashCheck
+	Pager  pager
+	// Mismatches counts the listed collections whose count differs from
+	// the records.
+	Mismatches int
+}
+
+func (h *Handler) serveCash(w http.ResponseWriter, r *http.Request, me *Staff) {
+	ctx := r.Context()
+	q := r.URL.Query()
+	kiosks, _, err := h.kioskOptions(ctx)
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	data := cashPageData{Kiosk: q.Get("kiosk"), Kiosks: kiosks}
+	if data.Open, err = h.store.OpenCash(ctx); err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	if data.Kiosk != "" {
+		open := data.Open[:0:0]
+		for _, o := range data.Open {
+			if o.KioskID == data.Kiosk {
+				open = append(open, o)
+			}
+		}
+		data.Open = open
+	}
+	page := pageNumber(q)
+	// One more than a page tells whether there is a next one.
+	checks, err := h.store.CashChecks(ctx, office.CashQuery{KioskID: data.Kiosk, Limit: ledgerPage + 1, Offset: (page - 1) * ledgerPage})
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	total := (page-1)*ledgerPage + len(checks)
+	if len(checks) > ledgerPage {
+		checks = checks[:ledgerPage]
+	}
+	data.Checks = checks
+	for _, c := range checks {
+		if c.DifferenceFen() != 0 {
+			data.Mismatches++
+		}
+	}
+	v := url.Values{}
+	if data.Kiosk != "" {
+		v.Set("kiosk", data.Kiosk)
+	}
+	data.Pager = newPager("/staff/payments/cash", v, page, total, ledgerPage)
+	h.render(w, r, me, http.StatusOK, "cash.html", "现金清点", data)
+}
+
+// incompletePageData is the incomplete payments page's data.
+type incompletePageData struct {
+	State   string // "", office.IncompleteOpen or office.IncompleteSettled
+	Entries []office.IncompleteEntry
+	Pager   pager
+	// Error, Form and Target redisplay a refused settlement: the message,
+	// what was typed, and which entry it was for.
+	Error  string
+	Target string // kiosk/record of the refused entry
+	Form   settleForm
+}
+
+// settleForm is what a settlement form posts.
+type settleForm struct {
+	Action, Reason string
+}
+
+// maxSettleReason is the reason's length in characters (office
+// ValidateSettlement).
+const maxSettleReason = 200
+
+func (h *Handler) serveIncomplete(w http.ResponseWriter, r *http.Request, me *Staff) {
+	h.showIncomplete(w, r, me, http.StatusOK, incompletePageData{State: r.URL.Query().Get("state")})
+}
+
+// showIncomplete renders the list; data carries the state filter and, after
+// a refused settlement, its error and form.
+func (h *Handler) showIncomplete(w http.ResponseWriter, r *http.Request, me *Staff, status int, data incompletePageData) {
+	q := r.URL.Query()
+	switch data.State {
+	case "", office.IncompleteOpen, office.IncompleteSettled:
+	default:
+		data.State = ""
+	}
+	page := pageNumber(q)
+	list, err := h.store.IncompleteEntries(r.Context(), office.IncompleteQuery{State: data.State, Limit: ledgerPage + 1, Offset: (page - 1) * ledgerPage})
+	if err != nil {
+		h.internalError(w, r, me, err)
+		return
+	}
+	total := (page-1)*ledgerPage + len(list)
+	if len(list) > ledgerPage {
+		list = list[:ledgerPage]
+	}
+	data.Entries = list
+	v := url.Values{}
+	if data.State != "" {
+		v.Set("state", data.State)
+	}
+	data.Pager = newPager("/staff/payments/incomplete", v, page, total, ledgerPage)
+	h.render(w, r, me, status, "incomplete.html", "未完成缴费", data)
+}
+
+// settle records how an incomplete payment was settled, with its audit
+// entry in the same transaction.
+func (h *Handler) settle(w http.ResponseWriter, r *http.Request, me *Staff) {
+	kiosk, record := r.PathValue("kiosk"), r.PathValue("record")
+	form := settleForm{Action: r.PostForm.Get("action"), Reason: strings.TrimSpace(r.PostForm.Get("reason"))}
+	refuse := func(status int, msg string) {
+		h.showIncomplete(w, r, me, status, incompletePageData{State: office.IncompleteOpen, Error: msg,
+			Target: kiosk + "/" + record, Form: form})
+	}
+	if form.Action != office.SettleRefund && form.Action != office.SettleComplete {
+		refuse(http.StatusUnprocessableEntity, "请选择处理方式：退款或补办完成。")
+		return
+	}
+	if form.Reason == "" || utf8.RuneCountInString(form.Reason) > maxSettleReason {
+		refuse(http.StatusUnprocessableEntity, "请填写处理原因（不超过 200 字），例如“已当面退还现金”。")
+		return
+	}
+	now := h.now()
+	st := office.Settlement{KioskID: kiosk, RecordID: record, Action: form.Action, Reason: form.Reason,
+		Staff: me.User.Name, At: now}
+	audit := *h.auditEntry(r, me, "payment.settle")
+	audit.Before = "未处理"
+	audit.After = office.SettleLabel(form.Action) + "：" + form.Reason
+	e, err := h.store.Settle(r.Context(), st, audit)
+	if err != nil {
+		switch bianmin.ErrorCode(err) {
+		case bianmin.EINVALID, bianmin.ECONFLICT:
+			refuse(statusOf(err), err.Error())
+		default:
+			h.fail(w, r, me, err)
+		}
+		return
+	}
+	h.done(w, r, "/staff/payments/incomplete?state=settled",
+		"已处理未完成缴费 "+e.Receipt+"（"+office.SettleLabel(form.Action)+" "+bianmin.FormatYuan(e.PaidFen)+" 元）")
+}
