@@ -211,7 +211,8 @@ func TestSettleIncomplete(t *testing.T) {
 	cash, mobile := e.incomplete(t)
 	b := e.login(t, "clerk")
 	status, _, body := b.get("/staff/payments/incomplete?state=open")
-	if status != http.StatusOK || strings.Count(body, `class="settle"`) != 2 || !strings.Contains(body, "断电，业务未完成") {
+	if status != http.StatusOK || strings.Count(body, `class="settle"`) != 2 || !strings.Contains(body, "断电，业务未完成") ||
+		strings.Count(body, "商户后台原路退款") != 1 {
 		t.Fatalf("open incomplete payments: %d\n%s", status, tableText(body))
 	}
 	path := "/staff/payments/incomplete/" + e.kiosk.ID + "/" + cash.ID + "/settle"
