@@ -74,6 +74,10 @@ type Payment struct {
 	Gateway string  `json:"gateway,omitempty"`
 	Offline bool    `json:"offline_bill,omitempty"` // the amount due came from a cached bill
 	Notes   []int64 `json:"notes,omitempty"`        // cash: each note or coin accepted, in fen
+	// Secret opens the receipt's page on officed (/receipts/<receipt>?s=…):
+	// it travels in the receipt's QR code only, so receipts cannot be
+	// enumerated. Optional: payments queued before it existed have none.
+	Secret string `json:"secret,omitempty"`
 }
 
 // PaymentIncomplete is money taken for a service that did not complete (power
@@ -245,6 +249,8 @@ func (p *Payment) Validate() error {
 		return bad("payment", "method", "must be cash, wechat or alipay")
 	case p.Method != "cash" && p.Credit != 0:
 		return bad("payment", "credit", "only cash can overpay")
+	case p.Secret != "" && !secretPattern.MatchString(p.Secret):
+		return bad("payment", "secret", "is malformed")
 	case p.Method == "cash":
 		var sum int64
 		for _, n := range p.Notes {

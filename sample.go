@@ -28,7 +28,7 @@ func Sample(kind string, seq int64, number func(prefix byte) string, lastTicket 
 			Phone: SamplePhone, FeeFen: TempIDFeeFen, Payment: number('P')}
 	case KindPayment:
 		p := &Payment{Receipt: number('P'), Biller: Billers[int(seq)%len(Billers)].ID,
-			Account: fmt.Sprintf("%08d", seq), Period: "2026年11月", DueFen: 4250}
+			Account: fmt.Sprintf("%08d", seq), Period: "2026年11月", DueFen: 4250, Secret: NewSecret()}
 		if seq%2 == 0 {
 			p.Method, p.PaidFen, p.Credit, p.Notes = "cash", 5000, 750, []int64{2000, 2000, 1000}
 		} else {

@@ -196,7 +196,8 @@ func (p *CashPayment) Complete(ctx context.Context) (Paid, error) {
 	now := time.Now()
 	pay, rec, err := r.DB.CompletePayment(ctx, p.receipt, now, func(jp store.JournalPayment) bianmin.Payment {
 		return bianmin.Payment{Receipt: jp.Receipt, Biller: jp.Biller, Account: jp.Account, Period: jp.Period, DueFen: jp.DueFen,
-			PaidFen: jp.PaidFen, Credit: jp.PaidFen - jp.DueFen, Method: bianmin.MethodCash, Notes: jp.Notes, Offline: jp.Offline}
+			PaidFen: jp.PaidFen, Credit: jp.PaidFen - jp.DueFen, Method: bianmin.MethodCash, Notes: jp.Notes, Offline: jp.Offline,
+			Secret: bianmin.NewSecret()}
 	}, p.finisher(ctx))
 	if err != nil {
 		if errors.Is(err, store.ErrPaymentShort) {
@@ -288,15 +289,16 @@ func (r *Runtime) printVoucher(ctx context.Context, jp store.JournalPayment) err
 	return r.DB.VoucherPrinted(context.WithoutCancel(ctx), jp.Receipt)
 }
 
-// ReceiptURL is officed's page of a payment receipt, the QR on the slip.
-func (c Config) ReceiptURL(number string) string {
-	return strings.TrimRight(c.PublicBaseURL, "/") + "/receipts/" + url.PathEscape(number)
+// ReceiptURL is officed's page of a payment receipt, the QR on the slip;
+// the secret travels only there, so receipts cannot be enumerated.
+func (c Config) ReceiptURL(number, secret string) string {
+	return strings.TrimRight(c.PublicBaseURL, "/") + "/receipts/" + url.PathEscape(number) + "?s=" + url.QueryEscape(secret)
 }
 
 // PaymentSlip renders the receipt of a completed payment.
 func (r *Runtime) PaymentSlip(p Paid, c Config) ([]byte, error) {
 	return receipt.PaymentReceipt(p.Payment, receipt.PaymentInfo{Office: c.OfficeName, Kiosk: c.KioskName,
-		QR: c.ReceiptURL(p.Payment.Receipt), At: p.At})
+		QR: c.ReceiptURL(p.Payment.Receipt, p.Payment.Secret), At: p.At})
 }
 
 // payHTTP bounds every call to officed's payment API: a kiosk must not
@@ -383,7 +385,7 @@ func (r *Runtime) PayMobile(ctx context.Context, o Order, code string, progress 
 	now := time.Now()
 	pay, rec, err := r.DB.CompletePayment(context.WithoutCancel(ctx), order, now, func(jp store.JournalPayment) bianmin.Payment {
 		return bianmin.Payment{Receipt: jp.Receipt, Biller: jp.Biller, Account: jp.Account, Period: jp.Period, DueFen: jp.DueFen,
-			PaidFen: jp.DueFen, Method: res.Method, Gateway: res.GatewayRef, Offline: jp.Offline}
+			PaidFen: jp.DueFen, Method: res.Method, Gateway: res.GatewayRef, Offline: jp.Offline, Secret: bianmin.NewSecret()}
 	}, func(tx *store.Tx, p bianmin.Payment) error {
 		if o.Finish == nil {
 			return nil

@@ -48,10 +48,19 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 	findBill(t, k, "水费", waterBill.Account)
 	k.Tap("去缴费")
 	k.Tap("付款码支付")
-	if err := k.Scanner.Garbage(); err != nil {
-		t.Fatal(err)
-	}
-	k.AwaitText("未能识别，请重新对准扫码窗口")
+	// The scanner's driver opens its port when the checkout first listens;
+	// line noise sent before that is not its to read, so send it until the
+	// screen answers.
+	k.Await("scanner garbage to be refused", func() bool {
+		if k.Sees("未能识别，请重新对准扫码窗口") {
+			return true
+		}
+		if err := k.Scanner.Garbage(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond)
+		return false
+	})
 	if err := k.Scanner.Scan(o.URL + "/status/T20261125-483920-0001?s=abcdefgh"); err != nil {
 		t.Fatal(err)
 	}

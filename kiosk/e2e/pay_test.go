@@ -3,6 +3,8 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -183,8 +185,8 @@ func TestCashPaymentEndToEnd(t *testing.T) {
 	if strings.Contains(flat, heatBill.Account) {
 		t.Error("the receipt prints the whole account")
 	}
-	if want := o.URL + "/receipts/" + receipt; len(p.QRs) != 1 || p.QRs[0] != want {
-		t.Errorf("receipt QRs %q, want %q", p.QRs, want)
+	if len(p.QRs) != 1 || !strings.HasPrefix(p.QRs[0], o.URL+"/receipts/"+receipt+"?s=") {
+		t.Errorf("receipt QRs %q, want officed's page of %s", p.QRs, receipt)
 	}
 	if got := creditedSum(t, k); got != int64(k.Cash.Totals().Stacked) || got != 4000 {
 		t.Errorf("journal holds %d 分, the validator stacked %d", got, k.Cash.Totals().Stacked)
@@ -208,6 +210,16 @@ func TestCashPaymentEndToEnd(t *testing.T) {
 	pay := got[0]
 	if pay.Receipt != receipt || pay.PaidFen != 4000 || pay.Credit != 250 || pay.Method != "cash" || len(pay.Notes) != 2 || pay.Offline {
 		t.Errorf("officed's payment %+v", pay)
+	}
+	// The receipt's QR opens officed's page of it, now that it is uploaded.
+	resp, err := http.Get(p.QRs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), "40.00 元") || !strings.Contains(string(page), receipt) {
+		t.Errorf("the receipt's QR page answered %d:\n%.400s", resp.StatusCode, page)
 	}
 	ratings := o.Records(bianmin.KindRating)
 	recs := o.Records(bianmin.KindPayment)

@@ -132,7 +132,7 @@ func testApplyEveryKind(t *testing.T, s office.Store) {
 		t.Fatal(err)
 	}
 	if pi.Biller != pay.Biller || pi.PaidFen != pay.PaidFen || pi.Credit != pay.Credit || pi.Method != pay.Method ||
-		!slices.Equal(pi.Notes, pay.Notes) || pi.KioskID != k.ID {
+		!slices.Equal(pi.Notes, pay.Notes) || pi.KioskID != k.ID || pi.Secret == "" || pi.Secret != pay.Secret {
 		t.Errorf("Payment = %+v, want %+v", pi, pay)
 	}
 	if _, err := s.Payment(ctx, "P20261125-000000-0001"); bianmin.ErrorCode(err) != bianmin.ENOTFOUND {

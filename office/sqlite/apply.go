@@ -125,10 +125,10 @@ func applyPayment(ctx context.Context, tx *sql.Tx, o origin, p *bianmin.Payment)
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO payments (receipt, kiosk_id, record_id, biller, account, period, due_fen,
-		paid_fen, credit_fen, method, gateway, offline_bill, notes, created, received_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		paid_fen, credit_fen, method, gateway, offline_bill, notes, created, received_at, secret)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.Receipt, o.kiosk, o.record, p.Biller, p.Account, p.Period, p.DueFen, p.PaidFen, p.Credit, p.Method, p.Gateway,
-		p.Offline, notes, o.created, o.received)
+		p.Offline, notes, o.created, o.received, p.Secret)
 	return err
 }
 

@@ -313,9 +313,9 @@ func (s *Store) Payment(ctx context.Context, receipt string) (office.PaymentInfo
 	var p office.PaymentInfo
 	var notes, created, received string
 	err := s.ro.QueryRowContext(ctx, `SELECT receipt, kiosk_id, record_id, biller, account, period, due_fen, paid_fen,
-		credit_fen, method, gateway, offline_bill, notes, created, received_at FROM payments WHERE receipt = ?`, receipt).
+		credit_fen, method, gateway, offline_bill, notes, created, received_at, secret FROM payments WHERE receipt = ?`, receipt).
 		Scan(&p.Receipt, &p.KioskID, &p.RecordID, &p.Biller, &p.Account, &p.Period, &p.DueFen, &p.PaidFen, &p.Credit,
-			&p.Method, &p.Gateway, &p.Offline, &notes, &created, &received)
+			&p.Method, &p.Gateway, &p.Offline, &notes, &created, &received, &p.Secret)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, notFound("no payment %q", receipt)
 	}

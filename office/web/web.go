@@ -155,6 +155,7 @@ func NewHandler(cfg Config) (*Handler, error) {
 		mux.HandleFunc("POST /report", h.submitReport)
 		mux.HandleFunc("GET /report.js", serveReportScript)
 		mux.HandleFunc("GET /status/{number}", h.serveStatus)
+		mux.HandleFunc("GET /receipts/{number}", h.serveReceipt)
 	}
 	mux.HandleFunc("GET /healthz", h.serveHealth)
 	mux.HandleFunc("GET /readyz", h.serveReady)
@@ -218,6 +219,7 @@ var (
 	errorTmpl    = page("error.html")
 	reportTmpl   = page("report.html")
 	statusTmpl   = page("status.html")
+	receiptTmpl  = page("receipt.html")
 	messageTmpl  = page("message.html")
 )
 
