@@ -532,7 +532,7 @@ func (h *Handler) deleteUnit(w http.ResponseWriter, r *http.Request, me *Staff) 
 		return
 	}
 	if open.Total > 0 {
-		refuse("“" + u.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未结工单，办结或改派后才能删除。")
+		refuse("“" + u.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未关闭的工单，关闭或改派后才能删除。")
 		return
 	}
 	users, err := h.store.Users(ctx)
@@ -759,7 +759,7 @@ func (h *Handler) deleteCommunity(w http.ResponseWriter, r *http.Request, me *St
 		return
 	}
 	if open.Total > 0 {
-		f.Error = "“" + c.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未结工单，办结后才能删除。"
+		f.Error = "“" + c.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未关闭的工单，关闭后才能删除。"
 		h.showCommunity(w, r, me, http.StatusConflict, f)
 		return
 	}

@@ -352,7 +352,7 @@ func TestUnitEditPublishDelete(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if status, _, body := b.post("/staff/content/units/gas/delete", url.Values{"confirm": {"1"}}); status != http.StatusConflict || !strings.Contains(body, "1 件未结工单") {
+	if status, _, body := b.post("/staff/content/units/gas/delete", url.Values{"confirm": {"1"}}); status != http.StatusConflict || !strings.Contains(body, "1 件未关闭的工单") {
 		t.Errorf("delete a unit with an open ticket: %d\n%s", status, tableText(body))
 	}
 	if status, _, body := b.post("/staff/content/units/water/delete", url.Values{"confirm": {"1"}}); status != http.StatusConflict || !strings.Contains(body, "还有启用的账号（water）") {
