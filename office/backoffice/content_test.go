@@ -472,7 +472,7 @@ func TestGridEditPublishDelete(t *testing.T) {
 
 	// huayuan has the kiosk's tickets (sample tickets are located there).
 	e.tickets(t, 1)
-	if status, _, body := b.post("/staff/content/grid/huayuan/delete", url.Values{"confirm": {"1"}}); status != http.StatusConflict || !strings.Contains(body, "未结工单") {
+	if status, _, body := b.post("/staff/content/grid/huayuan/delete", url.Values{"confirm": {"1"}}); status != http.StatusConflict || !strings.Contains(body, "件未关闭的工单") {
 		t.Errorf("delete a community with open tickets: %d\n%s", status, tableText(body))
 	}
 	if status, _, _ := b.post("/staff/content/grid/haicheng/delete", url.Values{"confirm": {"1"}}); status != http.StatusSeeOther {
