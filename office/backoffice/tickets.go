@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"bianmin"
 	"bianmin/office"
@@ -209,6 +210,10 @@ type ticketPage struct {
 	Ratings         []int
 }
 
+// maxReopenReason bounds the reason given for reopening, which reaches the
+// resident's timeline as part of a note of at most 200 characters.
+const maxReopenReason = 100
+
 // ticketActions maps the action in a form's URL to the state it makes.
 var ticketActions = map[string]string{
 	"accept": bianmin.StateAccepted, "dispatch": bianmin.StateDispatched, "resolve": bianmin.StateResolved,
@@ -348,7 +353,12 @@ func (h *Handler) ticketAction(w http.ResponseWriter, r *http.Request, me *Staff
 		tr.Note = "工单已办结归档"
 	case bianmin.StateReopened:
 		tr.Note = "工单重新办理"
-		if why := strings.TrimSpace(form.Get("reason")); why != "" {
+		why := strings.TrimSpace(form.Get("reason"))
+		if utf8.RuneCountInString(why) > maxReopenReason {
+			h.showTicket(w, r, me, http.StatusUnprocessableEntity, fmt.Sprintf("重新办理的原因不超过 %d 字。", maxReopenReason))
+			return
+		}
+		if why != "" {
 			tr.Note += "：" + why
 		}
 	case bianmin.StateDuplicate:

@@ -173,6 +173,7 @@ func TestTicketActionInput(t *testing.T) {
 	}{
 		{"empty result", "resolve", url.Values{"result": {"  "}}},
 		{"result too long", "resolve", url.Values{"result": {strings.Repeat("修", office.MaxResultLen+1)}}},
+		{"control characters", "resolve", url.Values{"result": {"已修复\x00"}}},
 	} {
 		if status, _, _ := b.post("/staff/tickets/"+numbers[1]+"/"+tc.action, tc.form); status != http.StatusUnprocessableEntity {
 			t.Errorf("%s: %d", tc.name, status)
