@@ -80,6 +80,10 @@ type Deps struct {
 	LookupBill     func(ctx context.Context, biller, account string) (kiosk.FoundBill, error)
 	HouseholdBills func(ctx context.Context, biller, holder string) ([]bianmin.Bill, error)
 	PaymentSlip    func(p kiosk.Paid, cfg kiosk.Config) ([]byte, error)
+	// CashBox counts the cash box since the last collection; CollectCash
+	// records a collection (technician mode). Nil hides them.
+	CashBox     func(ctx context.Context) (bianmin.CashCollected, error)
+	CollectCash func(ctx context.Context, staff string) (bianmin.CashCollected, error)
 	// Async runs slow device work off the UI goroutine; nil means `go f()`.
 	// Tests pass a synchronous runner so flows finish before they assert.
 	Async func(f func())

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
 
@@ -141,6 +142,37 @@ func (a *App) scannerPage(t *techScreen) *devicePage {
 	}
 }
 
+// overpayChoices are the overpayment limits a technician can pick, in 分.
+var overpayChoices = []int64{0, 1000, 2000, 5000, 10000}
+
+// cashBox shows what the cash box holds since the last collection and
+// records a collection (SPEC §2.8: "collect" queues cash.collected and
+// starts the counts again).
+func (a *App) cashBox(t *techScreen) fyne.CanvasObject {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	box, err := a.deps.CashBox(ctx)
+	cancel()
+	text := tr("tech.cash_box_line", map[string]any{"Notes": box.Notes, "Coins": box.Coins, "Total": bianmin.FormatYuan(box.TotalFen)})
+	if err != nil {
+		text = tr("tech.error", map[string]any{"Error": err.Error()})
+	}
+	collect := a.button(tr("tech.cash_collect"), widget.MediumImportance, func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		c, err := a.deps.CollectCash(ctx, "")
+		cancel()
+		if err != nil {
+			t.message = tr("tech.error", map[string]any{"Error": err.Error()})
+		} else {
+			t.message = tr("tech.cash_collected", map[string]any{"Total": bianmin.FormatYuan(c.TotalFen), "Notes": c.Notes, "Coins": c.Coins})
+		}
+		a.render()
+	})
+	if box.Notes+box.Coins == 0 || a.deps.CollectCash == nil {
+		collect.Disable()
+	}
+	return container.NewVBox(wrapLabel(text), collect)
+}
+
 // CashDevice is the cash acceptor as technician mode uses it (kiosk.CashSlot).
 type CashDevice interface {
 	Status(ctx context.Context) (cash.Status, error)
@@ -151,6 +183,7 @@ type CashDevice interface {
 
 func (a *App) cashPage(t *techScreen) *devicePage {
 	var echo, crc, coins *widget.Check
+	var limit *widget.Select
 	return &devicePage{
 		app: a, tech: t, role: "tech.cash", testKey: "tech.cash_test",
 		config:    func(c kiosk.Config) kiosk.DeviceConfig { return c.Cash.DeviceConfig },
@@ -163,10 +196,30 @@ func (a *App) cashPage(t *techScreen) *devicePage {
 			crc.Checked = cfg.CRC
 			coins = widget.NewCheck(tr("tech.cash_coins"), func(bool) { a.Touch() })
 			coins.Checked = cfg.Coins
-			return []*widget.FormItem{widget.NewFormItem(tr("tech.options"), container.NewVBox(echo, crc, coins))}
+			// The overpayment kept as credit (SPEC §2.6): a few round amounts
+			// up to the largest note, picked, never typed.
+			var choices []string
+			for _, fen := range overpayChoices {
+				choices = append(choices, bianmin.FormatYuan(fen))
+			}
+			limit = widget.NewSelect(choices, func(string) { a.Touch() })
+			limit.Selected = bianmin.FormatYuan(cfg.OverpayLimitFen)
+			items := []*widget.FormItem{
+				widget.NewFormItem(tr("tech.options"), container.NewVBox(echo, crc, coins)),
+				widget.NewFormItem(tr("tech.cash_overpay"), limit),
+			}
+			if a.deps.CashBox != nil {
+				items = append(items, widget.NewFormItem(tr("tech.cash_box"), a.cashBox(t)))
+			}
+			return items
 		},
 		applyOptions: func(c *kiosk.Config) error {
 			c.Cash.Echo, c.Cash.CRC, c.Cash.Coins = echo.Checked, crc.Checked, coins.Checked
+			for _, fen := range overpayChoices {
+				if bianmin.FormatYuan(fen) == limit.Selected {
+					c.Cash.OverpayLimitFen = fen
+				}
+			}
 			return nil
 		},
 		liveStatus: func(ctx context.Context) string {

@@ -46,6 +46,8 @@ func RuntimeDeps(rt *kiosk.Runtime, log *slog.Logger) Deps {
 		LookupBill:      rt.LookupBill,
 		HouseholdBills:  rt.HouseholdBills,
 		PaymentSlip:     rt.PaymentSlip,
+		CashBox:         rt.DB.CashBox,
+		CollectCash:     rt.CollectCash,
 		Log:             log,
 	}
 }
