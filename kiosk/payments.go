@@ -199,11 +199,16 @@ func (p *CashPayment) Complete(ctx context.Context) (Paid, error) {
 			PaidFen: jp.PaidFen, Credit: jp.PaidFen - jp.DueFen, Method: bianmin.MethodCash, Notes: jp.Notes, Offline: jp.Offline,
 			Secret: bianmin.NewSecret()}
 	}, p.finisher(ctx))
-	if err != nil {
-		if errors.Is(err, store.ErrPaymentShort) {
-			err = ErrUnpaid
-		}
+	if errors.Is(err, store.ErrPaymentShort) {
+		// A credit counted on screen is not in the journal after all:
+		// take more cash.
 		p.reopen(ctx)
+		return Paid{}, ErrUnpaid
+	}
+	if err != nil {
+		// The money is in and journaled, but the service refused to
+		// finish: the acceptor stays off, and leaving turns the payment
+		// into a voucher.
 		return Paid{}, err
 	}
 	r.Log.Info("cash payment completed", "receipt", p.receipt, "paid_fen", pay.PaidFen, "credit_fen", pay.Credit)

@@ -380,43 +380,56 @@ func (s *checkoutScreen) finish(p kiosk.Paid) {
 	s.done(p)
 }
 
-// abandon ends a cash payment before it covered what is due.
+// abandon ends a cash payment before it covered what is due. Closing it
+// may print a voucher, so it runs off the UI goroutine.
 func (s *checkoutScreen) abandon() {
 	a := s.app
-	inc, err := s.settle("resident stopped the payment")
-	if err != nil {
-		s.message = tr("checkout.complete_failed")
-		a.render()
+	cp := s.cash
+	if cp == nil {
 		return
 	}
-	if inc.PaidFen > 0 {
-		s.voucher = inc
-		s.step = checkoutVoucher
-		a.render()
-		return
-	}
-	s.step = checkoutChoose
-	s.check()
-	a.render()
+	s.completing = true // no second tap while it closes
+	s.refresh()
+	a.deps.Async(func() {
+		inc, err := settle(a, cp, "resident stopped the payment")
+		a.deps.UI(func() {
+			s.completing = false
+			if s.ended {
+				return
+			}
+			if err != nil {
+				s.message = tr("checkout.complete_failed")
+				s.refresh()
+				return
+			}
+			s.cash = nil
+			if inc.PaidFen > 0 {
+				s.voucher = inc
+				s.step = checkoutVoucher
+				s.refresh()
+				return
+			}
+			s.step = checkoutChoose
+			s.check()
+			s.refresh()
+		})
+	})
 }
 
 // settle closes an open cash payment; see CashPayment.Abandon.
-func (s *checkoutScreen) settle(why string) (kiosk.Incomplete, error) {
-	if s.cash == nil {
-		return kiosk.Incomplete{}, nil
-	}
+func settle(a *App, cp CashPayment, why string) (kiosk.Incomplete, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	inc, err := s.cash.Abandon(ctx, why)
+	inc, err := cp.Abandon(ctx, why)
 	if err != nil {
-		s.app.deps.Log.Error("checkout: abandon cash payment", "receipt", s.cash.Receipt(), "err", err)
-		return inc, err
+		a.deps.Log.Error("checkout: abandon cash payment", "receipt", cp.Receipt(), "err", err)
 	}
-	s.cash = nil
-	return inc, nil
+	return inc, err
 }
 
-// leave settles what the checkout holds when the resident goes away.
+// leave settles what the checkout holds when the resident goes away: the
+// session ends at once, the payment is closed (and its voucher printed)
+// off the UI goroutine.
 func (s *checkoutScreen) leave() {
 	if s.ended {
 		return
@@ -425,11 +438,17 @@ func (s *checkoutScreen) leave() {
 	if s.stop != nil {
 		s.stop()
 	}
-	if _, err := s.settle("session ended during the payment"); err != nil {
-		// The payment stays open in the journal; the next start turns it
-		// into a voucher and a payment.incomplete record.
-		s.app.deps.Log.Error("checkout: leaving an open cash payment", "err", err)
+	cp := s.cash
+	s.cash = nil
+	if cp == nil {
+		return
 	}
+	a := s.app
+	a.deps.Async(func() {
+		// On an error the payment stays open in the journal; the next
+		// start turns it into a voucher and a payment.incomplete record.
+		settle(a, cp, "session ended during the payment")
+	})
 }
 
 // startScan waits for a payment code at the scanner.

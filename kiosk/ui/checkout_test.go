@@ -275,6 +275,7 @@ func TestCheckoutStopWithCashShowsVoucher(t *testing.T) {
 	f.pay.credit(500)
 	f.q.waitFor(t, "credit", func() bool { return s.paid == 500 })
 	test.Tap(s.cancel)
+	f.q.waitFor(t, "voucher", func() bool { return s.step == checkoutVoucher })
 	page := texts(f.win)
 	if !strings.Contains(page, "已收款 5.00 元，业务未完成，请到窗口处理") || !strings.Contains(page, f.pay.incomplete[0].Receipt) {
 		t.Fatalf("voucher screen:\n%s", page)
@@ -286,6 +287,7 @@ func TestCheckoutCancelBeforeCashReturnsToMethods(t *testing.T) {
 	test.Tap(s.cashBtn)
 	test.Tap(s.startCash)
 	test.Tap(s.cancel)
+	f.q.waitFor(t, "methods again", func() bool { return s.step == checkoutChoose && s.checked })
 	if s.step != checkoutChoose || len(f.pay.incomplete) != 0 {
 		t.Fatalf("cancel with nothing paid: step %d, incomplete %v", s.step, f.pay.incomplete)
 	}
