@@ -32,7 +32,7 @@ func TestStoreContract(t *testing.T) {
 func TestPragmas(t *testing.T) {
 	s := open(t)
 	for name, want := range map[string]string{
-		"journal_mode": "wal", "synchronous": "2", "busy_timeout": "5000", "foreign_keys": "1", "user_version": "4",
+		"journal_mode": "wal", "synchronous": "2", "busy_timeout": "5000", "foreign_keys": "1", "user_version": "5",
 	} {
 		if got, err := s.Pragma(context.Background(), name); err != nil || got != want {
 			t.Errorf("PRAGMA %s = %q, %v; want %q", name, got, err, want)
