@@ -314,8 +314,8 @@ func (k *Kiosk) TapEach(keys string) {
 func (k *Kiosk) Has(label string) bool { return k.button(label) != nil }
 
 // button finds an enabled button labelled label, or a card (a tile: a
-// title and a line of text under one blank button that covers them) whose
-// title is label.
+// title and a line of text stacked with one blank button the size of the
+// card) whose title is label.
 func (k *Kiosk) button(label string) *widget.Button {
 	k.Pump()
 	var found *widget.Button
@@ -331,12 +331,17 @@ func (k *Kiosk) button(label string) *widget.Button {
 		if !ok || len(c.Objects) == 0 {
 			return
 		}
-		b, ok := c.Objects[len(c.Objects)-1].(*widget.Button)
-		if !ok || b.Text != "" || b.Disabled() {
+		var b *widget.Button
+		for _, ch := range c.Objects {
+			if cb, ok := ch.(*widget.Button); ok && cb.Text == "" && !cb.Disabled() {
+				b = cb
+			}
+		}
+		if b == nil {
 			return
 		}
 		titled := false
-		for _, ch := range c.Objects[:len(c.Objects)-1] {
+		for _, ch := range c.Objects {
 			walk(ch, func(o fyne.CanvasObject) {
 				if l, ok := o.(*widget.Label); ok && l.Text == label {
 					titled = true

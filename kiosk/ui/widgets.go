@@ -121,5 +121,8 @@ func (a *App) card(title, sub string, heading, enabled bool, minHeight float32, 
 	}
 	min := canvas.NewRectangle(color.Transparent)
 	min.SetMinSize(fyne.NewSize(minTouch.Width, minHeight))
-	return btn, container.NewStack(min, bg, container.NewVBox(t, s), btn)
+	// The button lies under the text: its hover and press shades then tint the
+	// card instead of hiding the title, and taps still reach it because labels
+	// do not take taps.
+	return btn, container.NewStack(min, bg, btn, container.NewVBox(t, s))
 }
