@@ -58,6 +58,19 @@ type Application struct {
 // ApplicationReasons are why a resident needs a temporary card (SPEC §2.5).
 var ApplicationReasons = []string{"lost", "damaged", "expired", "awaiting"}
 
+var reasonLabels = map[string]string{
+	"lost": "身份证丢失", "damaged": "身份证损坏", "expired": "身份证有效期满", "awaiting": "申领新证期间",
+}
+
+// ReasonLabel is the Chinese name of an application reason, as slips, the
+// status page and the back office print it; an unknown one is shown as it is.
+func ReasonLabel(reason string) string {
+	if l, ok := reasonLabels[reason]; ok {
+		return l
+	}
+	return reason
+}
+
 // TempIDFeeFen is the fee for a temporary resident ID card: 10 元.
 const TempIDFeeFen = 1000
 

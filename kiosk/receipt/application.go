@@ -14,11 +14,6 @@ type Collection struct {
 	From  time.Time // the first day; the slip says it is an estimate
 }
 
-// reasonNames are the application reasons as the slip prints them.
-var reasonNames = map[string]string{
-	"lost": "身份证丢失", "damaged": "身份证损坏", "expired": "身份证有效期满", "awaiting": "申领新证期间",
-}
-
 // methodNames are the payment methods as slips print them.
 var methodNames = map[string]string{
 	bianmin.MethodCash: "现金", bianmin.MethodWeChat: "微信支付", bianmin.MethodAlipay: "支付宝",
@@ -41,11 +36,7 @@ func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Collection, off
 	w.rule("-")
 	w.line("申 请 人："+bianmin.MaskName(a.Name), 10)
 	w.line("身份证号："+bianmin.MaskIDNumber(a.IDNumber), 10)
-	reason := reasonNames[a.Reason]
-	if reason == "" {
-		reason = a.Reason
-	}
-	w.line("申领原因："+reason, 10)
+	w.line("申领原因："+bianmin.ReasonLabel(a.Reason), 10)
 	w.line("联系电话："+bianmin.MaskPhone(a.Phone), 10)
 	method := methodNames[p.Method]
 	if method == "" {

@@ -10,18 +10,6 @@ import (
 	"bianmin/office"
 )
 
-// reasonLabels name why a resident applied for a temporary card.
-var reasonLabels = map[string]string{
-	"lost": "身份证丢失", "damaged": "身份证损坏", "expired": "身份证有效期满", "awaiting": "申领新证期间",
-}
-
-func reasonLabel(r string) string {
-	if l, ok := reasonLabels[r]; ok {
-		return l
-	}
-	return r
-}
-
 // applicationRow is an application in the list: personal data masked.
 type applicationRow struct {
 	office.ApplicationInfo
@@ -62,7 +50,7 @@ func (h *Handler) serveApplications(w http.ResponseWriter, r *http.Request, me *
 	data := applicationList{Filter: f, Total: res.Total, Page: pageNo, Pages: (res.Total + f.Limit - 1) / f.Limit,
 		States: bianmin.ApplicationStates}
 	for _, a := range res.Applications {
-		data.Rows = append(data.Rows, applicationRow{ApplicationInfo: a, ReasonLabel: reasonLabel(a.Reason)})
+		data.Rows = append(data.Rows, applicationRow{ApplicationInfo: a, ReasonLabel: bianmin.ReasonLabel(a.Reason)})
 	}
 	link := func(p int) string {
 		v := url.Values{}
@@ -134,7 +122,7 @@ func (h *Handler) showApplication(w http.ResponseWriter, r *http.Request, me *St
 		h.fail(w, r, me, err)
 		return
 	}
-	data := applicationPage{A: a, ReasonLabel: reasonLabel(a.Reason), Timeline: p.Timeline,
+	data := applicationPage{A: a, ReasonLabel: bianmin.ReasonLabel(a.Reason), Timeline: p.Timeline,
 		Actions: office.NextStates(bianmin.KindApplication, a.State), Error: errMsg}
 	if reveal {
 		// No audit entry, no number: the view is only shown once it is logged.

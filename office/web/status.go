@@ -72,10 +72,6 @@ type applicationSummary struct {
 	Fee    string
 }
 
-var reasonLabels = map[string]string{
-	"lost": "身份证丢失", "damaged": "身份证损坏", "expired": "身份证过期", "awaiting": "等待领取新证",
-}
-
 // statusPage shows the status and what the report or application was about,
 // without phone or ID numbers; a detail that cannot be read is left out
 // rather than failing the page.
@@ -100,8 +96,7 @@ func (h *Handler) statusPage(ctx context.Context, pr office.Progress) statusPage
 			h.log.Warn("status page: application details", "number", pr.Number, "err", err)
 			break
 		}
-		reason := reasonLabels[a.Reason]
-		p.Application = &applicationSummary{Name: bianmin.MaskName(a.Name), Reason: reason,
+		p.Application = &applicationSummary{Name: bianmin.MaskName(a.Name), Reason: bianmin.ReasonLabel(a.Reason),
 			Fee: fmt.Sprintf("%d.%02d 元", a.FeeFen/100, a.FeeFen%100)}
 	}
 	return p
