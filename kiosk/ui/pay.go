@@ -385,19 +385,7 @@ type payDoneScreen struct {
 func (s *payDoneScreen) print() {
 	a := s.app
 	slip, err := a.deps.PaymentSlip(s.paid, a.deps.Config())
-	if err != nil {
-		s.printed(err)
-		return
-	}
-	a.deps.Async(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := a.deps.Printer.Ready(ctx)
-		if err == nil {
-			err = a.deps.Printer.Print(ctx, slip)
-		}
-		cancel()
-		a.deps.UI(func() { s.printed(err) })
-	})
+	a.printSlip(slip, err, s.printed)
 }
 
 func (s *payDoneScreen) printed(err error) {

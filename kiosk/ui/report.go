@@ -125,7 +125,7 @@ func (s *reportScreen) build() fyne.CanvasObject {
 		}
 		extra = append(extra, big(s.next))
 	case stepPhone:
-		shown := widget.NewLabelWithStyle(spaced(s.t.Phone), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+		shown := widget.NewLabelWithStyle(group(s.t.Phone, 3, 7), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 		shown.SizeName = "headingText"
 		pad, keys := a.keypad(digits, 3, func(k string) { s.t.Phone = edit(s.t.Phone, k, 11); s.error = ""; a.render() })
 		s.keys = keys
@@ -245,19 +245,7 @@ func (s *reportScreen) send() {
 	a.stack = a.stack[:len(a.stack)-1] // the filled form is not a place to go back to
 	a.Push(done)
 	slip, err := a.deps.TicketSlip(t, place, a.deps.Config())
-	if err != nil {
-		done.printed(err)
-		return
-	}
-	a.deps.Async(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := a.deps.Printer.Ready(ctx)
-		if err == nil {
-			err = a.deps.Printer.Print(ctx, slip)
-		}
-		cancel()
-		fyne.Do(func() { done.printed(err) })
-	})
+	a.printSlip(slip, err, done.printed)
 }
 
 // ticketDoneScreen shows the queued ticket's number and status QR, and offers
@@ -312,17 +300,3 @@ func indexOf(list []string, v string) int {
 	return -1
 }
 
-// spaced groups a phone number 3-4-4 as residents read it.
-func spaced(p string) string {
-	if p == "" {
-		return "_"
-	}
-	var b strings.Builder
-	for i, r := range p {
-		if i == 3 || i == 7 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}

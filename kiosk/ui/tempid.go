@@ -319,7 +319,7 @@ var idKeys = []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "X", "0", "‚å
 
 func (s *tempidScreen) numberBody() fyne.CanvasObject {
 	a := s.app
-	shown := widget.NewLabelWithStyle(groupID(s.number), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
+	shown := widget.NewLabelWithStyle(group(s.number, 6, 14), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true, Bold: true})
 	shown.SizeName = "headingText"
 	pad, keys := a.keypad(idKeys, 3, func(k string) {
 		s.number = edit(s.number, k, 18)
@@ -370,21 +370,6 @@ func idProblem(id string, err error) (string, map[string]any) {
 	return "tempid.id_invalid", nil
 }
 
-// groupID shows a typed ID number as residents read it: region, birth date,
-// the rest (230103 19850312 1239).
-func groupID(n string) string {
-	if n == "" {
-		return "_"
-	}
-	var b strings.Builder
-	for i, r := range n {
-		if i == 6 || i == 14 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
 
 func (s *tempidScreen) nameBody() fyne.CanvasObject {
 	if s.table == nil {
@@ -446,7 +431,7 @@ func (s *tempidScreen) reasonBody() fyne.CanvasObject {
 
 func (s *tempidScreen) phoneBody() fyne.CanvasObject {
 	a := s.app
-	shown := widget.NewLabelWithStyle(spaced(s.a.Phone), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
+	shown := widget.NewLabelWithStyle(group(s.a.Phone, 3, 7), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
 	shown.SizeName = "headingText"
 	pad, keys := a.keypad(digits, 3, func(k string) {
 		s.a.Phone = edit(s.a.Phone, k, 11)
@@ -533,19 +518,7 @@ type tempidDoneScreen struct {
 func (s *tempidDoneScreen) print() {
 	a := s.app
 	slip, err := a.deps.ApplicationSlip(s.a, s.paid.Payment, a.deps.Config())
-	if err != nil {
-		s.printed(err)
-		return
-	}
-	a.deps.Async(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		err := a.deps.Printer.Ready(ctx)
-		if err == nil {
-			err = a.deps.Printer.Print(ctx, slip)
-		}
-		cancel()
-		a.deps.UI(func() { s.printed(err) })
-	})
+	a.printSlip(slip, err, s.printed)
 }
 
 func (s *tempidDoneScreen) printed(err error) {
