@@ -299,4 +299,3 @@ func indexOf(list []string, v string) int {
 	}
 	return -1
 }
-

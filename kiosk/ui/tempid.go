@@ -370,7 +370,6 @@ func idProblem(id string, err error) (string, map[string]any) {
 	return "tempid.id_invalid", nil
 }
 
-
 func (s *tempidScreen) nameBody() fyne.CanvasObject {
 	if s.table == nil {
 		t, err := pinyin.Shipped()
