@@ -74,6 +74,10 @@ type Config struct {
 	// 15 minutes), LoginLimitAccount those naming one account (default 5
 	// per 15 minutes). Beyond them logins are refused with 429.
 	LoginLimitIP, LoginLimitAccount Limit
+	// Payments reverses a mobile payment at the provider when staff refund
+	// an incomplete one (the sync API's payments, same gateway); nil leaves
+	// such refunds to the provider's merchant console.
+	Payments *office.Payments
 	// CashBoxNotes is the note capacity of the kiosks' cash boxes; the
 	// dashboard warns from 90 % (default 1000).
 	CashBoxNotes int
@@ -109,6 +113,7 @@ type Handler struct {
 	byAccount *limiter // failed logins per account name
 	cashBox   int
 	backlog   int
+	payments  *office.Payments
 	mux       *http.ServeMux
 	nav       []navItem
 	templates map[string]*template.Template
@@ -120,7 +125,8 @@ func New(cfg Config) (*Handler, error) {
 		return nil, errors.New("backoffice: Config.Store is required")
 	}
 	h := &Handler{store: cfg.Store, log: cfg.Logger, now: cfg.Now, loc: cfg.Location, secure: cfg.SecureCookies,
-		clientIP: cfg.ClientIP, idle: cfg.SessionIdle, max: cfg.SessionMax, cashBox: cfg.CashBoxNotes, backlog: cfg.QueueBacklog}
+		clientIP: cfg.ClientIP, idle: cfg.SessionIdle, max: cfg.SessionMax, cashBox: cfg.CashBoxNotes, backlog: cfg.QueueBacklog,
+		payments: cfg.Payments}
 	if h.log == nil {
 		h.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}

@@ -56,7 +56,9 @@ type officeEnv struct {
 // password of every test account.
 const password = "correct horse battery"
 
-func newOffice(t testing.TB, cfg backoffice.Config) *officeEnv {
+// newOffice serves the back office over a fresh store; wire lets a test add
+// what needs the store (payments through a gateway) to cfg first.
+func newOffice(t testing.TB, cfg backoffice.Config, wire ...func(*sqlite.Store, *backoffice.Config)) *officeEnv {
 	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
@@ -66,6 +68,9 @@ func newOffice(t testing.TB, cfg backoffice.Config) *officeEnv {
 	t.Cleanup(func() { st.Close() })
 	c := &clock{t: officetest.T0.Add(time.Hour)}
 	cfg.Store, cfg.Now = st, c.Now
+	for _, w := range wire {
+		w(st, &cfg)
+	}
 	h, err := backoffice.New(cfg)
 	if err != nil {
 		t.Fatal(err)

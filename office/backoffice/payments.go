@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"context"
+	"errors"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -390,6 +391,9 @@ type incompletePageData struct {
 	Error  string
 	Target string // kiosk/record of the refused entry
 	Form   settleForm
+	// GatewayRefunds: a refund of a mobile payment is made at the provider
+	// by officed (Config.Payments), not by hand in the merchant console.
+	GatewayRefunds bool
 }
 
 // settleForm is what a settlement form posts.
@@ -414,6 +418,7 @@ func (h *Handler) showIncomplete(w http.ResponseWriter, r *http.Request, me *Sta
 	default:
 		data.State = ""
 	}
+	data.GatewayRefunds = h.payments != nil
 	page := pageNumber(q)
 	list, err := h.store.IncompleteEntries(r.Context(), office.IncompleteQuery{State: data.State, Limit: ledgerPage + 1, Offset: (page - 1) * ledgerPage})
 	if err != nil {
@@ -450,12 +455,20 @@ func (h *Handler) settle(w http.ResponseWriter, r *http.Request, me *Staff) {
 		refuse(http.StatusUnprocessableEntity, "请填写处理原因（不超过 200 字），例如“已当面退还现金”。")
 		return
 	}
+	var refunded string
+	if form.Action == office.SettleRefund {
+		note, ok := h.refundAtProvider(w, r, me, kiosk, record, refuse)
+		if !ok {
+			return
+		}
+		refunded = note
+	}
 	now := h.now()
 	st := office.Settlement{KioskID: kiosk, RecordID: record, Action: form.Action, Reason: form.Reason,
 		Staff: me.User.Name, At: now}
 	audit := *h.auditEntry(r, me, "payment.settle")
 	audit.Before = "未处理"
-	audit.After = office.SettleLabel(form.Action) + "：" + form.Reason
+	audit.After = office.SettleLabel(form.Action) + "：" + form.Reason + refunded
 	e, err := h.store.Settle(r.Context(), st, audit)
 	if err != nil {
 		switch bianmin.ErrorCode(err) {
@@ -468,4 +481,35 @@ func (h *Handler) settle(w http.ResponseWriter, r *http.Request, me *Staff) {
 	}
 	h.done(w, r, "/staff/payments/incomplete?state=settled",
 		"已处理未完成缴费 "+e.Receipt+"（"+office.SettleLabel(form.Action)+" "+bianmin.FormatYuan(e.PaidFen)+" 元）")
+}
+
+// refundAtProvider reverses an incomplete mobile payment at the provider
+// before its refund is recorded, so a recorded refund of a WeChat or Alipay
+// payment is money actually returned. It returns what the settlement's
+// audit entry adds ("" for cash, handed back at the counter), or false when it
+// has answered the request itself (the provider cannot be reached: nothing
+// is recorded, staff try again). A payment whose order officed never saw
+// online cannot be reversed here, and says so.
+func (h *Handler) refundAtProvider(w http.ResponseWriter, r *http.Request, me *Staff, kiosk, record string, refuse func(int, string)) (string, bool) {
+	e, err := h.store.IncompleteEntry(r.Context(), kiosk, record)
+	if err != nil || e.Settlement != nil || e.Method == bianmin.MethodCash || h.payments == nil {
+		return "", true // unknown or settled already: Settle refuses it with its own message
+	}
+	res, err := h.payments.Cancel(r.Context(), kiosk, e.Receipt)
+	switch {
+	case errors.Is(err, office.ErrGatewayUnavailable):
+		refuse(http.StatusServiceUnavailable, "暂时无法连接支付机构，退款未办理，也未登记。请稍后再试。")
+		return "", false
+	case bianmin.ErrorCode(err) == bianmin.ENOTFOUND:
+		refuse(http.StatusConflict, "本系统没有这笔付款码支付的订单，无法原路退款；请在支付平台商户后台核实并退款后，选择“补办完成”并写明情况。")
+		return "", false
+	case err != nil:
+		h.fail(w, r, me, err)
+		return "", false
+	}
+	note := "（已原路退回"
+	if res.GatewayRef != "" {
+		note += "，支付机构流水 " + res.GatewayRef
+	}
+	return note + "）", true
 }

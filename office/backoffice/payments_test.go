@@ -2,6 +2,7 @@ package backoffice_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -12,6 +13,8 @@ import (
 	"bianmin/office"
 	"bianmin/office/backoffice"
 	"bianmin/office/officetest"
+	"bianmin/office/sandbox"
+	"bianmin/office/sqlite"
 	"bianmin/sync/wire"
 )
 
@@ -300,5 +303,75 @@ func TestSettleIncomplete(t *testing.T) {
 	}
 	if _, _, body := b.get("/staff/payments/incomplete?state=open"); !strings.Contains(body, "没有待处理的未完成缴费") {
 		t.Errorf("open list after settling both:\n%s", tableText(body))
+	}
+}
+
+// flakyGateway is the sandbox gateway whose Cancel can be made unreachable.
+type flakyGateway struct {
+	*sandbox.Gateway
+	down bool
+}
+
+func (g *flakyGateway) Cancel(ctx context.Context, id string) (office.GatewayResult, error) {
+	if g.down {
+		return office.GatewayResult{}, errors.New("connection refused")
+	}
+	return g.Gateway.Cancel(ctx, id)
+}
+
+// TestRefundMobileAtProvider: refunding an incomplete WeChat payment reverses
+// the charge at the provider before the refund is recorded; with the
+// provider unreachable nothing is recorded; a payment officed never saw
+// online cannot be "refunded" by a click.
+func TestRefundMobileAtProvider(t *testing.T) {
+	var gw *flakyGateway
+	var pay *office.Payments
+	e := newOffice(t, backoffice.Config{}, func(st *sqlite.Store, cfg *backoffice.Config) {
+		gw = &flakyGateway{Gateway: sandbox.New(st, nil)}
+		pay = office.NewPayments(st, gw, nil, nil)
+		cfg.Payments = pay
+	})
+	ctx := context.Background()
+	receipt := e.sim.Number('P', e.seq+1)
+	res, err := pay.Pay(ctx, e.kiosk.ID, bianmin.PayRequest{Order: receipt, Biller: "tempid", Account: "12345678",
+		AmountFen: 1000, Code: "130000000000000010"})
+	if err != nil || res.Status != bianmin.PaySuccess {
+		t.Fatalf("pay: %+v, %v", res, err)
+	}
+	paid := e.record(bianmin.KindPaymentIncomplete, &bianmin.PaymentIncomplete{Receipt: receipt, Biller: "tempid",
+		Account: "12345678", PaidFen: 1000, Method: bianmin.MethodWeChat, Reason: "打印机缺纸"})
+	unseen := e.record(bianmin.KindPaymentIncomplete, &bianmin.PaymentIncomplete{Receipt: e.sim.Number('P', e.seq+1), Biller: "tempid",
+		Account: "12345678", PaidFen: 1000, Method: bianmin.MethodAlipay, Reason: "断电"})
+	e.push(t, paid, unseen)
+	b := e.login(t, "clerk")
+	if _, _, body := b.get("/staff/payments/incomplete?state=open"); !strings.Contains(body, "由本系统通过支付机构原路退回") {
+		t.Errorf("the page does not say the refund goes back through the provider:\n%s", tableText(body))
+	}
+	settle := func(rec wire.Record) (int, string) {
+		status, _, body := b.post("/staff/payments/incomplete/"+e.kiosk.ID+"/"+rec.ID+"/settle",
+			url.Values{"action": {"refund"}, "reason": {"申请人取消，原路退款"}})
+		return status, body
+	}
+	open := func(rec wire.Record) bool {
+		en, err := e.store.IncompleteEntry(ctx, e.kiosk.ID, rec.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return en.Settlement == nil
+	}
+
+	gw.down = true
+	if status, body := settle(paid); status != http.StatusServiceUnavailable || !strings.Contains(body, "暂时无法连接支付机构") || !open(paid) {
+		t.Fatalf("provider down: %d, settled=%v\n%s", status, !open(paid), tableText(body))
+	}
+	gw.down = false
+	if status, body := settle(paid); status != http.StatusSeeOther || open(paid) {
+		t.Fatalf("refund: %d\n%s", status, tableText(body))
+	}
+	if r, err := pay.Query(ctx, e.kiosk.ID, receipt); err != nil || r.Status != bianmin.PayCancelled {
+		t.Errorf("after the refund the order stands %+v, %v; want cancelled (reversed)", r, err)
+	}
+	if status, body := settle(unseen); status != http.StatusConflict || !strings.Contains(body, "无法原路退款") || !open(unseen) {
+		t.Fatalf("an order officed never saw: %d, settled=%v\n%s", status, !open(unseen), tableText(body))
 	}
 }

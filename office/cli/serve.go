@@ -143,7 +143,7 @@ func newHandler(store office.Store, logger *slog.Logger, opts serveOptions) (htt
 		return nil, err
 	}
 	staff, err := backoffice.New(backoffice.Config{Store: store, Logger: logger, ClientIP: cfg.ClientIP,
-		SecureCookies: opts.secureCookies})
+		SecureCookies: opts.secureCookies, Payments: payments})
 	if err != nil {
 		return nil, err
 	}
