@@ -53,7 +53,7 @@ for f in scripts/demo-bills/*.csv; do
   bin/officed import-bills --data "$out/office" --biller "$biller" "$f" >>"$out/bills.log" 2>&1 ||
     echo "demo: importing $f failed; see $out/bills.log" >&2
 done
-echo "demo: bills imported (e.g. 供热费 1200345678, 水费 W-0042); pay codes: any 18 digits starting 13, last digit 0–4 paid, 5 declined, 6 confirm on phone, 8 never"
+echo "demo: bills imported (e.g. 供热费 1200345678, 水费 W-0042); pay codes: any 18 digits starting 13, last digit 0–4 paid, 5 declined, 6 confirm on phone, 8 never; digits 3–4 \"99\" expired"
 
 kiosk_args=(--demo --data "$out/kiosk" --devices "$out/devices" --public-url "http://127.0.0.1:$port")
 if [ -n "${DISPLAY:-}" ]; then

@@ -72,6 +72,13 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 	if k.Sees("缴费成功") || len(journal(t, k, store.PaymentPaid)) != 0 {
 		t.Fatal("a declined code completed the payment")
 	}
+	if err := k.Scanner.Scan("139967890123456780"); err != nil { // digits 3–4 "99": expired
+		t.Fatal(err)
+	}
+	k.AwaitText("付款码已过期")
+	if k.Sees("缴费成功") || len(journal(t, k, store.PaymentPaid)) != 0 {
+		t.Fatal("an expired code completed the payment")
+	}
 	const confirmLater = "134567890123456786" // 6: paying, then success on the 2nd query
 	if err := k.Scanner.Scan(confirmLater); err != nil {
 		t.Fatal(err)
@@ -84,14 +91,16 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 	}
 	paid := journal(t, k, store.PaymentPaid)
 	failed := journal(t, k, store.PaymentFailed)
-	if len(paid) != 1 || len(failed) != 1 || paid[0].Receipt == failed[0].Receipt {
-		t.Fatalf("journal: paid %v, failed %v", paid, failed)
+	if len(paid) != 1 || len(failed) != 2 || paid[0].Receipt == failed[0].Receipt || paid[0].Receipt == failed[1].Receipt {
+		t.Fatalf("journal: paid %v, failed %v (the low balance and the expired code)", paid, failed)
 	}
 	if s := orderStatus(t, o, paid[0].Receipt); s != bianmin.PaySuccess {
 		t.Errorf("officed's order %s is %s", paid[0].Receipt, s)
 	}
-	if s := orderStatus(t, o, failed[0].Receipt); s != bianmin.PayDeclined {
-		t.Errorf("declined order is %s at officed", s)
+	for _, f := range failed {
+		if s := orderStatus(t, o, f.Receipt); s != bianmin.PayDeclined {
+			t.Errorf("declined order %s is %s at officed", f.Receipt, s)
+		}
 	}
 	k.Tap("首页")
 
@@ -110,10 +119,10 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 	}
 	k.AwaitText("本次支付已撤销")
 	failed = journal(t, k, store.PaymentFailed)
-	if len(failed) != 3 {
-		t.Fatalf("%d failed attempts in the journal, want 3", len(failed))
+	if len(failed) != 4 {
+		t.Fatalf("%d failed attempts in the journal, want 4", len(failed))
 	}
-	if s := orderStatus(t, o, failed[2].Receipt); s != bianmin.PayCancelled {
+	if s := orderStatus(t, o, failed[3].Receipt); s != bianmin.PayCancelled {
 		t.Errorf("the unconfirmed order is %s at officed, want cancelled", s)
 	}
 	k.RT.PayWait = 5 * time.Second

@@ -13,6 +13,10 @@
 //	8           paying                 paying, forever                       the kiosk times out and must cancel
 //	9           error                  error                                 the gateway fails; nothing charged
 //
+// A code whose 3rd and 4th digits are 99 (e.g. 139912345678901230) has
+// expired, whatever its last digit: declined "付款码已过期" at once, as a real
+// provider answers a code shown after its minute of validity.
+//
 // Codes must look real (officed's office.Payments checks before asking the
 // gateway): WeChat Pay 18 digits starting 10–15, Alipay 16–24 digits
 // starting 25–30. For example 134567890123456780 (WeChat) is paid at once,
@@ -47,6 +51,7 @@ const (
 	outcomeGivesUp  = 7 // paying, then declined
 	outcomeForever  = 8 // paying forever
 	outcomeError    = 9
+	outcomeExpired  = 99 // digits 3–4 are "99"
 
 	// QueriesToDecide is how many queries an outcome 6 or 7 charge answers
 	// before it is decided: the 2nd query gives the result.
@@ -57,6 +62,7 @@ const (
 const (
 	MsgPaid         = "支付成功"
 	MsgInsufficient = "余额不足"
+	MsgExpired      = "付款码已过期，请刷新付款码后重试"
 	MsgPaying       = "请在手机上确认支付"
 	MsgGaveUp       = "用户取消支付"
 	MsgError        = "支付网关系统错误，未扣款"
@@ -105,8 +111,11 @@ func (g *Gateway) Authorize(ctx context.Context, o office.GatewayOrder) (office.
 	now := g.now()
 	c = office.SandboxCharge{Order: o.ID, AmountFen: o.AmountFen, Outcome: int(o.Code[len(o.Code)-1] - '0'), Created: now,
 		Ref: fmt.Sprintf("SBX%s-%s", now.UTC().Format("20060102"), o.ID)}
+	if len(o.Code) >= 4 && o.Code[2:4] == "99" {
+		c.Outcome = outcomeExpired
+	}
 	switch c.Outcome {
-	case outcomeDeclined:
+	case outcomeDeclined, outcomeExpired:
 		c.State = bianmin.PayDeclined
 	case outcomeLater, outcomeGivesUp, outcomeForever:
 		c.State = bianmin.PayPaying
@@ -187,8 +196,11 @@ func result(c office.SandboxCharge) office.GatewayResult {
 		r.Message = MsgCancelled
 	case bianmin.PayDeclined:
 		r.Message = MsgInsufficient
-		if c.Outcome == outcomeGivesUp {
+		switch c.Outcome {
+		case outcomeGivesUp:
 			r.Message = MsgGaveUp
+		case outcomeExpired:
+			r.Message = MsgExpired
 		}
 	}
 	return r

@@ -97,3 +97,20 @@ func ExampleGateway() {
 	// paying
 	// success 支付成功
 }
+
+// TestExpiredCode: digits 3–4 "99" mean the code expired, whatever its last
+// digit: declined at once with the provider's message, and queries agree.
+func TestExpiredCode(t *testing.T) {
+	ctx := context.Background()
+	g := sandbox.New(&sandbox.MemoryLedger{}, nil)
+	for _, code := range []string{"139912345678901230", "139912345678901236", "2899876543210987"} {
+		id := "P20261125-483920-0" + code[len(code)-3:]
+		res, err := g.Authorize(ctx, office.GatewayOrder{ID: id, AmountFen: 100, Code: code})
+		if err != nil || res.Status != bianmin.PayDeclined || res.Message != sandbox.MsgExpired {
+			t.Errorf("%s: %+v, %v; want declined %q", code, res, err, sandbox.MsgExpired)
+		}
+		if q, err := g.Query(ctx, id); err != nil || q.Status != bianmin.PayDeclined || q.Message != sandbox.MsgExpired {
+			t.Errorf("%s query: %+v, %v", code, q, err)
+		}
+	}
+}
