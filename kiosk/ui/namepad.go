@@ -1,11 +1,13 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -123,7 +125,11 @@ func (p *namePad) build(changed func()) fyne.CanvasObject {
 	})
 	p.keys[nameDot], p.keys["⌫"], p.keys["C"] = dot, del, clear
 	controls := keyRow(fyne.NewSize(180, 90), dot, del, clear)
-	return container.NewVBox(shown, candBox, container.NewVBox(rows...), controls)
+	// The candidate area keeps its height whether or not there are
+	// candidates, so the letter keys never move under a finger between taps.
+	hold := canvas.NewRectangle(color.Transparent)
+	hold.SetMinSize(fyne.NewSize(0, 96+minTouch.Height+3*theme.Padding()))
+	return container.NewVBox(shown, container.NewStack(hold, candBox), container.NewVBox(rows...), controls)
 }
 
 // nameProblem is the translation key saying what is wrong with a typed

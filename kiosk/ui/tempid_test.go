@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -112,6 +113,15 @@ func TestTempIDKeypadPath(t *testing.T) {
 	if s.msg != "tempid.name_short" {
 		t.Errorf("an empty name: message %q", s.msg)
 	}
+	// The keys stay where they are when candidates appear: a finger aiming
+	// at the next letter must not land on another.
+	d := fyne.CurrentApp().Driver()
+	before := d.AbsolutePositionForObject(s.names.keys["h"])
+	tapKeys(t, nameKeysOf(s), "z")
+	if after := d.AbsolutePositionForObject(s.names.keys["h"]); after != before {
+		t.Errorf("key h moved from %v to %v when candidates appeared", before, after)
+	}
+	test.Tap(s.names.keys["⌫"])
 	for _, part := range []struct{ py, char string }{{"zhang", "张"}, {"xiu", "秀"}, {"ying", "英"}} {
 		tapKeys(t, nameKeysOf(s), part.py)
 		b, ok := s.names.candidates[part.char]
