@@ -31,6 +31,13 @@ func TestPaymentKillChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("child process of TestPaymentSurvivesKill9")
 	}
+	// The parent holds our stdin open and never writes: EOF means it is gone
+	// (killed, or its test timed out), and an orphaned child would keep the
+	// test run waiting on our stdout forever.
+	go func() {
+		io.Copy(io.Discard, os.Stdin)
+		os.Exit(3)
+	}()
 	ctx := context.Background()
 	fail := func(err error) {
 		fmt.Println("error", err)
@@ -101,6 +108,11 @@ func killMidPayment(t *testing.T, i int, delay time.Duration) {
 		t.Fatal(err)
 	}
 	cmd.Stderr = os.Stderr
+	alive, err := cmd.StdinPipe() // closed when this process ends: the child then exits
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer alive.Close()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
