@@ -11,12 +11,15 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"bianmin"
 	"bianmin/devices/scanner"
 	"bianmin/devices/serialport"
+	"bianmin/kiosk/receipt"
 )
 
 // SettingsKey is the settings row holding Config.
@@ -45,6 +48,9 @@ type Config struct {
 	SyncEvery time.Duration `json:"sync_every"`
 	// TempID is where and when temporary ID cards are collected (slip text).
 	TempID TempIDConfig `json:"temp_id"`
+	// ReceiptFooter is a line printed at the foot of every slip (a
+	// hotline, a notice); "" for none. The office sets it centrally.
+	ReceiptFooter string `json:"receipt_footer"`
 }
 
 // DeviceConfig is how one serial device is reached.
@@ -125,6 +131,9 @@ func (c Config) Validate() error {
 	if err := c.TempID.Validate(); err != nil {
 		return err
 	}
+	if utf8.RuneCountInString(c.ReceiptFooter) > 40 || strings.IndexFunc(c.ReceiptFooter, unicode.IsControl) >= 0 {
+		return errors.New("config: the receipt footer must be one line of at most 40 characters")
+	}
 	if c.Cash.OverpayLimitFen < 0 || c.Cash.OverpayLimitFen > MaxOverpayLimitFen {
 		return fmt.Errorf("config: cash overpayment limit must be 0–%s 元", bianmin.FormatYuan(MaxOverpayLimitFen))
 	}
@@ -155,6 +164,11 @@ func (c *Config) SetPIN(pin string) error {
 	}
 	c.TechPINHash = string(h)
 	return nil
+}
+
+// Letterhead is what the kiosk's slips say about the street office.
+func (c Config) Letterhead() receipt.Letterhead {
+	return receipt.Letterhead{Office: c.OfficeName, Footer: c.ReceiptFooter}
 }
 
 // GuideURL is the public page of a guide, encoded in checklist and phone QRs.

@@ -279,7 +279,7 @@ func voucherWhy(reason string) string {
 func (r *Runtime) printVoucher(ctx context.Context, jp store.JournalPayment) error {
 	c := r.Config()
 	b, err := receipt.Voucher(jp.Receipt, jp.PaidFen, jp.Biller, jp.Account, receipt.PaymentInfo{
-		Office: c.OfficeName, Kiosk: c.KioskName, At: jp.Created.Local(), Why: voucherWhy(jp.Reason)})
+		Office: c.OfficeName, Kiosk: c.KioskName, Footer: c.ReceiptFooter, At: jp.Created.Local(), Why: voucherWhy(jp.Reason)})
 	if err != nil {
 		return err
 	}
@@ -302,7 +302,7 @@ func (c Config) ReceiptURL(number, secret string) string {
 
 // PaymentSlip renders the receipt of a completed payment.
 func (r *Runtime) PaymentSlip(p Paid, c Config) ([]byte, error) {
-	return receipt.PaymentReceipt(p.Payment, receipt.PaymentInfo{Office: c.OfficeName, Kiosk: c.KioskName,
+	return receipt.PaymentReceipt(p.Payment, receipt.PaymentInfo{Office: c.OfficeName, Kiosk: c.KioskName, Footer: c.ReceiptFooter,
 		QR: c.ReceiptURL(p.Payment.Receipt, p.Payment.Secret), At: p.At})
 }
 

@@ -193,7 +193,7 @@ func (r *Runtime) SaveConfig(c Config) error {
 
 // Checklist renders the 一次性告知 slip of g.
 func (r *Runtime) Checklist(g bianmin.Guide, c Config) ([]byte, error) {
-	return receipt.Checklist(g, c.OfficeName, c.GuideURL(g.ID), time.Now())
+	return receipt.Checklist(g, c.Letterhead(), c.GuideURL(g.ID), time.Now())
 }
 
 // TestPage renders the technician test page for the configured printer.

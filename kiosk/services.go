@@ -57,7 +57,7 @@ func (r *Runtime) SubmitTicket(ctx context.Context, t *bianmin.Ticket) (string, 
 
 // TicketSlip renders the slip of a queued ticket.
 func (r *Runtime) TicketSlip(t bianmin.Ticket, place string, c Config) ([]byte, error) {
-	return receipt.TicketSlip(t, place, c.OfficeName, c.StatusURL(t.Number, t.Secret), time.Now())
+	return receipt.TicketSlip(t, place, c.Letterhead(), c.StatusURL(t.Number, t.Secret), time.Now())
 }
 
 // Rate queues a rating of a completed service.

@@ -116,5 +116,5 @@ func (r *Runtime) ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Co
 // ApplicationSlip renders the slip of application a, paid by p, made at now.
 func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Config, now time.Time) ([]byte, error) {
 	return receipt.ApplicationSlip(a, p, receipt.Collection{Place: c.TempID.Place, Hours: c.TempID.Hours, From: c.TempID.ReadyOn(now)},
-		c.OfficeName, c.StatusURL(a.Number, a.Secret), now)
+		c.Letterhead(), c.StatusURL(a.Number, a.Secret), now)
 }

@@ -318,7 +318,7 @@ func printCmd(ctx context.Context, args []string, stdout io.Writer) error {
 		if err != nil {
 			return err
 		}
-		doc, err = receipt.Checklist(g, cfg.OfficeName, cfg.GuideURL(g.ID), time.Now())
+		doc, err = receipt.Checklist(g, cfg.Letterhead(), cfg.GuideURL(g.ID), time.Now())
 		if err != nil {
 			return err
 		}

@@ -26,11 +26,11 @@ var weekdays = [...]string{"日", "一", "二", "三", "四", "五", "六"}
 // 4+4 of the ID number, phone 3+4), the fee paid with its receipt number,
 // where and when to collect the card, and a QR code to the status page
 // (statusURL carries the short secret, so only the slip's holder opens it).
-func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Collection, office, statusURL string, now time.Time) ([]byte, error) {
+func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Collection, head Letterhead, statusURL string, now time.Time) ([]byte, error) {
 	w := newWriter()
 	d := w.d
 	d.Align(escpos.AlignCenter).Bold(true).Size(2, 2).Line("临时身份证申领回执").Size(1, 1).Bold(false)
-	w.line(office, 0)
+	w.line(head.Office, 0)
 	d.Feed(1).Line("申请编号").Bold(true).Size(1, 2).Line(a.Number).Size(1, 1).Bold(false)
 	d.Align(escpos.AlignLeft)
 	w.rule("-")
@@ -61,6 +61,5 @@ func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Collection, off
 	d.Line("手机扫码或在本机“进度查询”")
 	d.Line("凭申请编号查看办理进度")
 	d.Line("请妥善保管本回执")
-	d.FeedCut(4, true)
-	return d.Bytes()
+	return w.end(head.Footer)
 }

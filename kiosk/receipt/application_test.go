@@ -16,7 +16,7 @@ func TestApplicationSlip(t *testing.T) {
 	c := Collection{Place: "南岗区公安分局花园街派出所户籍室（南岗区花园街218号）", Hours: "工作日 8:30–11:30，13:30–16:30",
 		From: time.Date(2026, 11, 30, 0, 0, 0, 0, printTime.Location())}
 	url := "https://office.example.cn/status/A20261125-483920-0003?s=k3m9p2qz"
-	b, err := ApplicationSlip(a, p, c, "南岗区花园街道办事处", url, printTime)
+	b, err := ApplicationSlip(a, p, c, Letterhead{Office: "南岗区花园街道办事处"}, url, printTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +50,7 @@ func TestApplicationSlip(t *testing.T) {
 
 	// Overpaid cash: the credit is printed, the fee stays 10.00.
 	p.PaidFen, p.Credit, p.Notes = 2000, 1000, []int64{2000}
-	b, err = ApplicationSlip(a, p, c, "南岗区花园街道办事处", url, printTime)
+	b, err = ApplicationSlip(a, p, c, Letterhead{Office: "南岗区花园街道办事处"}, url, printTime)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ func BenchmarkPrintChecklist(b *testing.B) {
 	for _, baud := range []int{115200, 9600} {
 		b.Run(fmt.Sprintf("baud=%d", baud), func(b *testing.B) {
 			g := fixture(b)
-			doc, err := Checklist(g, "南岗区花园街道办事处", "https://office.example.cn/guides/"+g.ID, time.Now())
+			doc, err := Checklist(g, Letterhead{Office: "南岗区花园街道办事处"}, "https://office.example.cn/guides/"+g.ID, time.Now())
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -11,11 +11,11 @@ import (
 // Checklist is the 一次性告知 slip of a guide: every required material with a
 // tick box, where and when to go, whom to call, and a QR code to the guide's
 // public page (guideURL) so the resident can read the rest on the phone.
-func Checklist(g bianmin.Guide, office, guideURL string, now time.Time) ([]byte, error) {
+func Checklist(g bianmin.Guide, head Letterhead, guideURL string, now time.Time) ([]byte, error) {
 	w := newWriter()
 	d := w.d
 	d.Align(escpos.AlignCenter).Bold(true).Size(2, 2).Line("一次性告知单").Size(1, 1).Bold(false)
-	w.line(office, 0)
+	w.line(head.Office, 0)
 	d.Feed(1).Align(escpos.AlignLeft)
 	d.Bold(true)
 	w.line("事项："+g.Title, 6)
@@ -40,6 +40,5 @@ func Checklist(g bianmin.Guide, office, guideURL string, now time.Time) ([]byte,
 	d.Line("手机扫码查看完整办事指南")
 	w.line(fmt.Sprintf("指南版本 %s（%s更新）", g.Version, g.Updated), 0)
 	d.Line("打印时间 " + now.Format("2006-01-02 15:04"))
-	d.FeedCut(4, true)
-	return d.Bytes()
+	return w.end(head.Footer)
 }

@@ -12,6 +12,7 @@ import (
 type PaymentInfo struct {
 	Office string
 	Kiosk  string
+	Footer string // the office's footer line (Letterhead.Footer); "" for none
 	// QR is what the receipt's QR code encodes: officed's page of the
 	// receipt, where staff and the resident can check it.
 	QR  string
@@ -81,8 +82,7 @@ func PaymentReceipt(p bianmin.Payment, in PaymentInfo) ([]byte, error) {
 		d.Line("手机扫码查看本收据")
 	}
 	d.Line("请妥善保管本收据")
-	d.FeedCut(4, true)
-	return d.Bytes()
+	return w.end(in.Footer)
 }
 
 // Voucher is the slip for money taken whose service did not complete (a
@@ -114,6 +114,5 @@ func Voucher(receipt string, paidFen int64, biller, account string, in PaymentIn
 	d.Align(escpos.AlignCenter)
 	d.Line("请持本凭条到街道便民服务窗口")
 	d.Line("办理退款或补办业务")
-	d.FeedCut(4, true)
-	return d.Bytes()
+	return w.end(in.Footer)
 }

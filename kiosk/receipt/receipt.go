@@ -55,6 +55,25 @@ func (w *writer) line(s string, indent int) {
 	}
 }
 
+// Letterhead is what every slip says about the street office: its name at
+// the top and, if it has one, its footer line (a hotline, a notice) at the
+// foot. The office sets both centrally (bianmin.SettingOfficeName,
+// bianmin.SettingReceiptFooter).
+type Letterhead struct {
+	Office string
+	Footer string // "" for none
+}
+
+// end prints the footer line, if any, centred, and cuts the paper.
+func (w *writer) end(footer string) ([]byte, error) {
+	if footer != "" {
+		w.d.Align(escpos.AlignCenter)
+		w.line(footer, 0)
+	}
+	w.d.FeedCut(4, true)
+	return w.d.Bytes()
+}
+
 func (w *writer) rule(ch string) { w.d.Line(strings.Repeat(ch, usable/cellWidth(ch))) }
 
 // runeWidth is the number of half-width columns r occupies on the printer.

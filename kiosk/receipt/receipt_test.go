@@ -52,7 +52,7 @@ func fixture(t testing.TB) bianmin.Guide {
 
 func TestChecklistGolden(t *testing.T) {
 	g := fixture(t)
-	b, err := Checklist(g, "南岗区花园街道办事处", "https://office.example.cn/guides/"+g.ID, printTime)
+	b, err := Checklist(g, Letterhead{Office: "南岗区花园街道办事处"}, "https://office.example.cn/guides/"+g.ID, printTime)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestChecklistDecodesToGuide(t *testing.T) {
 	for _, g := range guides {
 		t.Run(g.ID, func(t *testing.T) {
 			url := "http://127.0.0.1:8080/guides/" + g.ID
-			b, err := Checklist(g, "南岗区花园街道办事处", url, printTime)
+			b, err := Checklist(g, Letterhead{Office: "南岗区花园街道办事处"}, url, printTime)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +135,7 @@ func TestChecklistDecodesToGuide(t *testing.T) {
 func TestRareCharacterPrintsAsImage(t *testing.T) {
 	g := fixture(t)
 	g.Materials[0].Note = "户主𠀾的证件" // U+2003E needs 4 bytes in GB18030
-	b, err := Checklist(g, "花园街道", "http://x/guides/a", printTime)
+	b, err := Checklist(g, Letterhead{Office: "花园街道"}, "http://x/guides/a", printTime)
 	if err != nil {
 		t.Fatalf("a rare character must not stop printing: %v", err)
 	}
@@ -196,7 +196,7 @@ func TestTicketSlip(t *testing.T) {
 	tk := bianmin.Ticket{Number: "T20261125-483920-0042", Secret: "a1b2c3d4", Category: "供水", Phrases: []string{"家中无水", "水压太低"},
 		Phone: "13812345678", Channel: "kiosk"}
 	url := "https://office.example.cn/status/T20261125-483920-0042?s=a1b2c3d4"
-	b, err := TicketSlip(tk, "花园社区 3号楼 2单元 501", "南岗区花园街道办事处", url, printTime)
+	b, err := TicketSlip(tk, "花园社区 3号楼 2单元 501", Letterhead{Office: "南岗区花园街道办事处"}, url, printTime)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func (m *memServices) wire(t *testing.T, f *fixture) {
 		return "rec-" + tk.Number, nil
 	}
 	d.TicketSlip = func(tk bianmin.Ticket, place string, c kiosk.Config) ([]byte, error) {
-		return receipt.TicketSlip(tk, place, c.OfficeName, c.StatusURL(tk.Number, tk.Secret), f.clock.now())
+		return receipt.TicketSlip(tk, place, c.Letterhead(), c.StatusURL(tk.Number, tk.Secret), f.clock.now())
 	}
 	d.Rate = func(_ context.Context, r bianmin.Rating) error {
 		if err := r.Validate(); err != nil {

@@ -95,7 +95,7 @@ func newFixture(t *testing.T) *fixture {
 		Guides:  db,
 		Printer: f.prn,
 		Checklist: func(g bianmin.Guide, c kiosk.Config) ([]byte, error) {
-			return receipt.Checklist(g, c.OfficeName, c.GuideURL(g.ID), f.clock.now())
+			return receipt.Checklist(g, c.Letterhead(), c.GuideURL(g.ID), f.clock.now())
 		},
 		TestPage: func(c kiosk.Config) ([]byte, error) {
 			return receipt.TestPage(receipt.TestInfo{Office: c.OfficeName, Kiosk: c.KioskName, Now: f.clock.now()})
