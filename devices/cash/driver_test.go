@@ -16,20 +16,10 @@ import (
 	"bianmin/devices/cctalk"
 	"bianmin/devices/serialport"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 const wait = 10 * time.Second
-
-// clock is a settable clock for the reconnect backoff and the credit retry.
-type clock struct{ t atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.t.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 // sink is a journal in memory. fail makes the next n Credit calls fail.
 type sink struct {
@@ -138,7 +128,7 @@ type rig struct {
 	dir    string
 	bench  *sim.Bench
 	sim    *sim.Cash
-	clock  *clock
+	clock  *simtest.Clock
 	sink   *sink
 	policy atomic.Pointer[func(int) cash.Route]
 }
@@ -147,18 +137,13 @@ func newRig(t *testing.T) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	c := sim.NewCash()
-	b, err := sim.Start(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return &rig{dir: dir, bench: b, sim: c, clock: newClock(), sink: newSink()}
+	return &rig{dir: dir, bench: simtest.Start(t, dir, c), sim: c, clock: simtest.NewClock(simtest.Epoch), sink: newSink()}
 }
 
 func (r *rig) config() cash.Config {
 	return cash.Config{
 		Port: filepath.Join(r.dir, "cash"), Echo: true, Coin: &cash.Unit{}, Poll: 100 * time.Millisecond,
-		Timeout: 300 * time.Millisecond, Sink: r.sink, Now: r.clock.now,
+		Timeout: 300 * time.Millisecond, Sink: r.sink, Now: r.clock.Now,
 		EscrowPolicy: func(amount int) cash.Route {
 			if p := r.policy.Load(); p != nil {
 				return (*p)(amount)
@@ -172,28 +157,15 @@ func (r *rig) setPolicy(p func(int) cash.Route) { r.policy.Store(&p) }
 
 func (r *rig) open(t *testing.T, cfg cash.Config) *cash.Driver {
 	t.Helper()
-	d, err := cash.Open(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return simtest.Open(t, cash.Open, cfg)
 }
 
 func (r *rig) do(t *testing.T, words ...string) string {
 	t.Helper()
-	reply, err := r.bench.Do(words...)
-	if err != nil {
-		t.Fatalf("%v: %v", words, err)
-	}
-	return reply
+	return simtest.Do(t, r.bench, words...)
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), wait)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return simtest.Context(t, wait) }
 
 func TestOpenIdentifiesAndEnables(t *testing.T) {
 	r := newRig(t)
@@ -238,11 +210,7 @@ func TestOpenIdentifiesAndEnables(t *testing.T) {
 func TestOpenErrors(t *testing.T) {
 	r := newRig(t)
 	printerDir := t.TempDir()
-	pb, err := sim.Start(printerDir, sim.NewPrinter())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer pb.Close()
+	simtest.Start(t, printerDir, sim.NewPrinter())
 	for _, tc := range []struct {
 		name  string
 		edit  func(*cash.Config)
@@ -503,7 +471,7 @@ func TestEventsLostWhileUnplugged(t *testing.T) {
 		r.do(t, "coin", "50")
 	}
 	r.do(t, "replug", "cash")
-	r.clock.advance(time.Minute)
+	r.clock.Advance(time.Minute)
 	lost := r.sink.event(t, 0, cash.KindLost)
 	if lost.Device != cash.Coin || lost.Missed != 2 || !errors.Is(lost.Err, cash.ErrEventsLost) {
 		t.Errorf("lost event %+v", lost)
@@ -557,7 +525,7 @@ func TestUnplugReplugLosesNothing(t *testing.T) {
 		r.bench.Do("coin", "100")
 		time.Sleep(200 * time.Millisecond)
 		r.do(t, "replug", "cash")
-		r.clock.advance(time.Minute)
+		r.clock.Advance(time.Minute)
 	}
 	// Let every escrow end and every event be read.
 	time.Sleep(time.Second)
@@ -633,7 +601,7 @@ func TestSinkFailsOnceThenSucceeds(t *testing.T) {
 	if _, err := r.bench.Do("bill", "500"); err == nil {
 		t.Error("validator took a bill while the journal fails")
 	}
-	r.clock.advance(time.Second)
+	r.clock.Advance(time.Second)
 	r.sink.until(t, "the credit", func() bool { return len(r.sink.credits) == 1 })
 	deadline = time.Now().Add(wait)
 	for bill, _ := r.sim.Accepting(); !bill; bill, _ = r.sim.Accepting() {
@@ -794,7 +762,7 @@ func TestReconnectBackoff(t *testing.T) {
 	if n := r.sim.Requests() - before; n != 0 {
 		t.Errorf("%d requests reached the devices within the backoff", n)
 	}
-	r.clock.advance(time.Minute)
+	r.clock.Advance(time.Minute)
 	if _, err := d.Status(ctx(t)); err != nil {
 		t.Errorf("Status after backoff = %v", err)
 	}

@@ -3,67 +3,44 @@ package idcard_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"bianmin/devices/idcard"
 	"bianmin/devices/serialport"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 // step is the per-step timeout of the tests: faults that answer nothing cost
 // one of these.
 const step = 300 * time.Millisecond
 
-// clock is a settable clock for the reconnect backoff.
-type clock struct{ t atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.t.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
-
 type rig struct {
 	dir   string
 	bench *sim.Bench
 	sim   *sim.IDCard
-	clock *clock
+	clock *simtest.Clock
 }
 
 func newRig(t testing.TB) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	r := sim.NewIDCard()
-	b, err := sim.Start(dir, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return &rig{dir: dir, bench: b, sim: r, clock: newClock()}
+	return &rig{dir: dir, bench: simtest.Start(t, dir, r), sim: r, clock: simtest.NewClock(simtest.Epoch)}
 }
 
 func (r *rig) config() idcard.Config {
 	return idcard.Config{Port: filepath.Join(r.dir, "idcard"), StatusTimeout: step, FindTimeout: step,
-		SelectTimeout: step, ReadTimeout: step, Now: r.clock.now}
+		SelectTimeout: step, ReadTimeout: step, Now: r.clock.Now}
 }
 
 func (r *rig) open(t testing.TB) *idcard.Driver {
 	t.Helper()
-	d, err := idcard.Open(r.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return simtest.Open(t, idcard.Open, r.config())
 }
 
 // do sends a control event; fault words get the device named.
@@ -73,9 +50,7 @@ func (r *rig) do(t testing.TB, words ...string) {
 	case "fail-read", "corrupt", "truncate", "mute", "ok":
 		words = append([]string{"idcard"}, words...)
 	}
-	if _, err := r.bench.Do(words...); err != nil {
-		t.Fatal(err)
-	}
+	simtest.Do(t, r.bench, words...)
 }
 
 func (r *rig) insert(t testing.TB, c idcard.Card) {
@@ -85,11 +60,7 @@ func (r *rig) insert(t testing.TB, c idcard.Card) {
 	}
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return simtest.Context(t, 20*time.Second) }
 
 // Every card type, read through the driver from the simulator on a pty.
 func TestReadEachCardType(t *testing.T) {
@@ -188,7 +159,7 @@ func TestFaultsThenRecovery(t *testing.T) {
 				r.do(t, "ok")
 			}
 			r.do(t, "replug")
-			r.clock.advance(time.Minute) // past any backoff
+			r.clock.Advance(time.Minute) // past any backoff
 			got, err := d.Read(ctx(t))
 			if err != nil {
 				t.Fatalf("Read after replug: %v", err)
@@ -225,7 +196,7 @@ func TestOpen(t *testing.T) {
 		r := newRig(t)
 		r.do(t, "mute")
 		tty := r.bench.Link("idcard").TTY()
-		before := openFDs(t, tty)
+		before := simtest.OpenFDs(t, tty)
 		start := time.Now()
 		d, err := idcard.Open(r.config())
 		if err == nil {
@@ -238,7 +209,7 @@ func TestOpen(t *testing.T) {
 		if el := time.Since(start); el < step || el > step+time.Second {
 			t.Errorf("no answer reported after %v, step %v", el, step)
 		}
-		if after := openFDs(t, tty); after != before {
+		if after := simtest.OpenFDs(t, tty); after != before {
 			t.Errorf("port left open: %d descriptors, %d before", after, before)
 		}
 	})
@@ -263,25 +234,8 @@ func TestOpen(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		if f, err := serialport.FlowOf(cfg.Port); err != nil || f != serialport.FlowRTSCTS {
-			t.Errorf("flow %v, %v", f, err)
-		}
+		simtest.WantFlow(t, cfg.Port, serialport.FlowRTSCTS)
 	})
-}
-
-// openFDs counts this process's descriptors open on path.
-func openFDs(t *testing.T, path string) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc")
-	}
-	n := 0
-	for _, e := range ents {
-		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == path {
-			n++
-		}
-	}
-	return n
 }
 
 func TestStatusAndSAMID(t *testing.T) {
@@ -361,7 +315,7 @@ func TestWaitCard(t *testing.T) {
 		}
 		r.do(t, "replug")
 		r.insert(t, sim.SampleIDCard(idcard.HKMOTW))
-		r.clock.advance(time.Minute)
+		r.clock.Advance(time.Minute)
 		select {
 		case err := <-done:
 			if err != nil {
@@ -395,14 +349,14 @@ func TestBackoffGrows(t *testing.T) {
 	r.do(t, "replug")
 	before := r.sim.Requests()
 	// The failed reopen above armed a 250 ms backoff.
-	r.clock.advance(200 * time.Millisecond)
+	r.clock.Advance(200 * time.Millisecond)
 	if err := d.Status(ctx(t)); !errors.Is(err, idcard.ErrDisconnected) {
 		t.Errorf("Status at +200ms = %v, want still disconnected", err)
 	}
 	if n := r.sim.Requests() - before; n != 0 {
 		t.Errorf("%d requests reached the reader within the backoff", n)
 	}
-	r.clock.advance(100 * time.Millisecond)
+	r.clock.Advance(100 * time.Millisecond)
 	if err := d.Status(ctx(t)); err != nil {
 		t.Errorf("Status at +300ms = %v", err)
 	}

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -18,27 +17,17 @@ import (
 	"bianmin/devices/printer"
 	"bianmin/devices/serialport"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 const timeout = 300 * time.Millisecond
-
-// clock is a settable clock for the reconnect backoff.
-type clock struct{ t atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.t.Store(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	return c
-}
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 type rig struct {
 	dir     string
 	bench   *sim.Bench
 	sim     *sim.Printer
 	capture string
-	clock   *clock
+	clock   *simtest.Clock
 }
 
 func newRig(t *testing.T) *rig {
@@ -50,21 +39,16 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	return &rig{dir: dir, bench: b, sim: p, capture: capture, clock: newClock()}
+	return &rig{dir: dir, bench: b, sim: p, capture: capture, clock: simtest.NewClock(simtest.Epoch)}
 }
 
 func (r *rig) config() printer.Config {
-	return printer.Config{Port: filepath.Join(r.dir, "printer"), Baud: 115200, StatusTimeout: timeout, Now: r.clock.now}
+	return printer.Config{Port: filepath.Join(r.dir, "printer"), Baud: 115200, StatusTimeout: timeout, Now: r.clock.Now}
 }
 
 func (r *rig) open(t *testing.T) *printer.Driver {
 	t.Helper()
-	d, err := printer.Open(r.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return simtest.Open(t, printer.Open, r.config())
 }
 
 func (r *rig) do(t *testing.T, words ...string) {
@@ -72,9 +56,7 @@ func (r *rig) do(t *testing.T, words ...string) {
 	if words[0] != "unplug" && words[0] != "replug" {
 		words = append([]string{"printer"}, words...) // fault modes need the device named
 	}
-	if _, err := r.bench.Do(words...); err != nil {
-		t.Fatal(err)
-	}
+	simtest.Do(t, r.bench, words...)
 }
 
 // captured returns the commands the sim received, decoded.
@@ -105,11 +87,7 @@ func receipt(t testing.TB, lines ...string) []byte {
 	return b
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return simtest.Context(t, 20*time.Second) }
 
 func TestStatusPerInjectedState(t *testing.T) {
 	r := newRig(t)
@@ -245,7 +223,7 @@ func TestNotAPrinter(t *testing.T) {
 			r := newRig(t)
 			r.do(t, "answer", tc.answer)
 			tty := r.bench.Link("printer").TTY()
-			before := openFDs(t, tty)
+			before := simtest.OpenFDs(t, tty)
 			start := time.Now()
 			d, err := printer.Open(r.config())
 			elapsed := time.Since(start)
@@ -259,26 +237,11 @@ func TestNotAPrinter(t *testing.T) {
 			if tc.want == printer.ErrNoAnswer && (elapsed < timeout || elapsed > timeout+time.Second) {
 				t.Errorf("no answer reported after %v, timeout %v", elapsed, timeout)
 			}
-			if after := openFDs(t, tty); after != before {
+			if after := simtest.OpenFDs(t, tty); after != before {
 				t.Errorf("port left open: %d descriptors on %s, %d before", after, tty, before)
 			}
 		})
 	}
-}
-
-// openFDs counts this process's descriptors open on path.
-func openFDs(t *testing.T, path string) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc")
-	}
-	n := 0
-	for _, e := range ents {
-		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == path {
-			n++
-		}
-	}
-	return n
 }
 
 func TestOpenMissingPort(t *testing.T) {
@@ -301,9 +264,7 @@ func TestFlowControlIsSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if f, err := serialport.FlowOf(cfg.Port); err != nil || f != serialport.FlowRTSCTS {
-		t.Errorf("flow on the tty = %v, %v", f, err)
-	}
+	simtest.WantFlow(t, cfg.Port, serialport.FlowRTSCTS)
 }
 
 // A device that adds unasked bytes around every reply.
@@ -384,7 +345,7 @@ func TestUnplugMidPrintThenReplug(t *testing.T) {
 	if n := r.sim.Requests(); n != 0 {
 		t.Errorf("%d requests reached the printer within the backoff", n)
 	}
-	r.clock.advance(time.Second)
+	r.clock.Advance(time.Second)
 	doc := receipt(t, "重新连接")
 	if err := d.Print(ctx(t), doc); err != nil {
 		t.Fatalf("Print after replug: %v", err)
@@ -421,11 +382,11 @@ func TestBackoffGrows(t *testing.T) {
 	r.do(t, "replug")
 	// The failed reopen above armed a 250 ms backoff; a second failure would
 	// double it. Step the clock and watch when the reopen happens.
-	r.clock.advance(200 * time.Millisecond)
+	r.clock.Advance(200 * time.Millisecond)
 	if err := status(); !errors.Is(err, printer.ErrDisconnected) {
 		t.Errorf("Status at +200ms = %v, want still disconnected", err)
 	}
-	r.clock.advance(100 * time.Millisecond)
+	r.clock.Advance(100 * time.Millisecond)
 	if err := status(); err != nil {
 		t.Errorf("Status at +300ms = %v", err)
 	}

@@ -3,78 +3,50 @@ package scanner_test
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"bianmin/devices/scanner"
 	"bianmin/devices/serialport"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 const interChar = 100 * time.Millisecond
-
-// clock is a settable clock for the inter-character timeout and the backoff.
-type clock struct{ t atomic.Int64 }
-
-func newClock() *clock {
-	c := &clock{}
-	c.t.Store(t0.UnixNano())
-	return c
-}
-func (c *clock) now() time.Time          { return time.Unix(0, c.t.Load()) }
-func (c *clock) advance(d time.Duration) { c.t.Add(int64(d)) }
 
 type rig struct {
 	dir   string
 	bench *sim.Bench
 	sim   *sim.Scanner
-	clock *clock
+	clock *simtest.Clock
 }
 
 func newRig(t *testing.T) *rig {
 	t.Helper()
 	dir := t.TempDir()
 	s := sim.NewScanner()
-	b, err := sim.Start(dir, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return &rig{dir: dir, bench: b, sim: s, clock: newClock()}
+	return &rig{dir: dir, bench: simtest.Start(t, dir, s), sim: s, clock: simtest.NewClock(t0)}
 }
 
 func (r *rig) config() scanner.Config {
-	return scanner.Config{Port: filepath.Join(r.dir, "scanner"), SlipBase: base, InterChar: interChar, Now: r.clock.now}
+	return scanner.Config{Port: filepath.Join(r.dir, "scanner"), SlipBase: base, InterChar: interChar, Now: r.clock.Now}
 }
 
 func (r *rig) open(t *testing.T) *scanner.Driver {
 	t.Helper()
-	d, err := scanner.Open(r.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
+	return simtest.Open(t, scanner.Open, r.config())
 }
 
 // do sends a control event; scanner faults need the device named, as on the
 // control socket.
 func (r *rig) do(t *testing.T, words ...string) {
 	t.Helper()
-	if _, err := r.bench.Do(words...); err != nil {
-		t.Fatalf("%v: %v", words, err)
-	}
+	simtest.Do(t, r.bench, words...)
 }
 
-func ctx(t *testing.T) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t *testing.T) context.Context { return simtest.Context(t, 20*time.Second) }
 
 // next returns the next scan, failing the test after 5 s.
 func next(t *testing.T, ch <-chan scanner.Scan) scanner.Scan {
@@ -104,7 +76,7 @@ func (r *rig) nextAdvancing(t *testing.T, ch <-chan scanner.Scan) scanner.Scan {
 			}
 			return s
 		case <-time.After(20 * time.Millisecond):
-			r.clock.advance(interChar)
+			r.clock.Advance(interChar)
 		case <-deadline:
 			t.Fatal("no scan within 5 s")
 		}
@@ -148,8 +120,8 @@ func TestRoundTripEachClassAndSuffix(t *testing.T) {
 				if s.Err != nil || s.Code != tc.code || s.Class != tc.class || s.Number != tc.number || s.Secret != tc.secret {
 					t.Errorf("got %+v (code %q, secret %q), want %s %q", s, s.Code, s.Secret, tc.class, tc.code)
 				}
-				if !s.At.Equal(r.clock.now()) {
-					t.Errorf("scan at %v, clock at %v", s.At, r.clock.now())
+				if !s.At.Equal(r.clock.Now()) {
+					t.Errorf("scan at %v, clock at %v", s.At, r.clock.Now())
 				}
 			})
 		}
@@ -281,7 +253,7 @@ func TestUnplugReplugWithoutRestart(t *testing.T) {
 	if _, err := d.Status(ctx(t)); !errors.Is(err, scanner.ErrDisconnected) {
 		t.Errorf("Status within backoff = %v", err)
 	}
-	r.clock.advance(time.Second)
+	r.clock.Advance(time.Second)
 	if st, err := d.Status(ctx(t)); err != nil || !st.Connected {
 		t.Fatalf("Status after replug: %+v, %v", st, err)
 	}
@@ -304,7 +276,7 @@ func TestQuickReplug(t *testing.T) {
 	if s := next(t, ch); !errors.Is(s.Err, scanner.ErrDisconnected) {
 		t.Fatalf("got %v", s)
 	}
-	r.clock.advance(250 * time.Millisecond)
+	r.clock.Advance(250 * time.Millisecond)
 	if _, err := d.Status(ctx(t)); err != nil {
 		t.Fatalf("Status after a quick replug: %v", err)
 	}
@@ -325,16 +297,16 @@ func TestBackoffGrows(t *testing.T) {
 		}
 	}
 	// First failure: retry 250 ms later; that one fails too: retry 500 ms after.
-	r.clock.advance(300 * time.Millisecond)
+	r.clock.Advance(300 * time.Millisecond)
 	if err := status(); !errors.Is(err, scanner.ErrDisconnected) {
 		t.Fatalf("Status = %v", err)
 	}
 	r.do(t, "replug")
-	r.clock.advance(400 * time.Millisecond)
+	r.clock.Advance(400 * time.Millisecond)
 	if err := status(); !errors.Is(err, scanner.ErrDisconnected) {
 		t.Errorf("Status at +400ms of a 500 ms backoff = %v", err)
 	}
-	r.clock.advance(200 * time.Millisecond)
+	r.clock.Advance(200 * time.Millisecond)
 	if err := status(); err != nil {
 		t.Errorf("Status after the backoff = %v", err)
 	}
@@ -344,8 +316,8 @@ func TestBackoffGrows(t *testing.T) {
 // driver starts reading when the scanner appears.
 func TestNewBeforeThePortExists(t *testing.T) {
 	dir := t.TempDir()
-	c := newClock()
-	d, err := scanner.New(scanner.Config{Port: filepath.Join(dir, "scanner"), Now: c.now})
+	c := simtest.NewClock(t0)
+	d, err := scanner.New(scanner.Config{Port: filepath.Join(dir, "scanner"), Now: c.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,12 +328,8 @@ func TestNewBeforeThePortExists(t *testing.T) {
 		t.Fatalf("Status without a port = %v", err)
 	}
 	s := sim.NewScanner()
-	b, err := sim.Start(dir, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	c.advance(time.Second)
+	simtest.Start(t, dir, s)
+	c.Advance(time.Second)
 	if _, err := d.Status(ctx(t)); err != nil {
 		t.Fatalf("Status once plugged: %v", err)
 	}
@@ -425,13 +393,13 @@ func TestOneReceiverAtATime(t *testing.T) {
 func TestCloseReleasesEverything(t *testing.T) {
 	r := newRig(t)
 	tty := r.bench.Link("scanner").TTY()
-	before := openFDs(t, tty)
+	before := simtest.OpenFDs(t, tty)
 	d, err := scanner.Open(r.config())
 	if err != nil {
 		t.Fatal(err)
 	}
 	ch := d.Scans(ctx(t))
-	if openFDs(t, tty) == before {
+	if simtest.OpenFDs(t, tty) == before {
 		t.Fatal("no descriptor open on the tty")
 	}
 	if err := d.Close(); err != nil {
@@ -440,7 +408,7 @@ func TestCloseReleasesEverything(t *testing.T) {
 	if _, ok := <-ch; ok {
 		t.Error("channel open after Close")
 	}
-	if after := openFDs(t, tty); after != before {
+	if after := simtest.OpenFDs(t, tty); after != before {
 		t.Errorf("%d descriptors on %s after Close, %d before", after, tty, before)
 	}
 	if _, err := d.Status(ctx(t)); !errors.Is(err, scanner.ErrClosed) {
@@ -454,21 +422,6 @@ func TestCloseReleasesEverything(t *testing.T) {
 	}
 }
 
-// openFDs counts this process's descriptors open on path.
-func openFDs(t *testing.T, path string) int {
-	ents, err := os.ReadDir("/proc/self/fd")
-	if err != nil {
-		t.Skip("no /proc")
-	}
-	n := 0
-	for _, e := range ents {
-		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && target == path {
-			n++
-		}
-	}
-	return n
-}
-
 func TestFlowControlIsSet(t *testing.T) {
 	r := newRig(t)
 	cfg := r.config()
@@ -478,9 +431,7 @@ func TestFlowControlIsSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer d.Close()
-	if f, err := serialport.FlowOf(cfg.Port); err != nil || f != serialport.FlowRTSCTS {
-		t.Errorf("flow on the tty = %v, %v", f, err)
-	}
+	simtest.WantFlow(t, cfg.Port, serialport.FlowRTSCTS)
 }
 
 // What was scanned before the driver listened (a code held for minutes) is

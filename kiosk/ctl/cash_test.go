@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 // cashOut is an output `cash test` writes while the test reads it.
@@ -63,11 +64,7 @@ func startCash(t *testing.T) (*sim.Bench, *sim.Cash, string) {
 	t.Helper()
 	dir := t.TempDir()
 	c := sim.NewCash()
-	b, err := sim.Start(dir, c)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	b := simtest.Start(t, dir, c)
 	return b, c, filepath.Join(dir, "cash")
 }
 

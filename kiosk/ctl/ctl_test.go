@@ -10,6 +10,7 @@ import (
 
 	"bianmin/devices/escpos"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 func kioskctl(t *testing.T, args ...string) (stdout, stderr string, code int) {
@@ -60,11 +61,7 @@ func startPrinter(t *testing.T) (*sim.Printer, string) {
 	t.Helper()
 	dir := t.TempDir()
 	p := sim.NewPrinter()
-	b, err := sim.Start(dir, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	simtest.Start(t, dir, p)
 	return p, dir
 }
 

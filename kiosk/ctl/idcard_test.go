@@ -11,17 +11,14 @@ import (
 
 	"bianmin/devices/idcard"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 func startIDCard(t *testing.T) (*sim.IDCard, string) {
 	t.Helper()
 	dir := t.TempDir()
 	r := sim.NewIDCard()
-	b, err := sim.Start(dir, r)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
+	simtest.Start(t, dir, r)
 	return r, dir
 }
 

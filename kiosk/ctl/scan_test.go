@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 )
 
 // syncBuffer is an output a command writes while the test reads it.
@@ -64,11 +65,7 @@ func runScanTest(t *testing.T, args ...string) (stdout, stderr *syncBuffer, exit
 func TestScanTestPrintsEachScan(t *testing.T) {
 	dir := t.TempDir()
 	s := sim.NewScanner()
-	b, err := sim.Start(dir, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := simtest.Start(t, dir, s)
 	const base = "https://bianmin.example.cn"
 	stdout, stderr, exit := runScanTest(t, "--port", filepath.Join(dir, "scanner"), "--timeout", "5s",
 		"--slip-base", base, "--suffix", "crlf", "--data", t.TempDir())
@@ -146,11 +143,7 @@ func TestScanTestPrintsEachScan(t *testing.T) {
 func TestScanTestSlipBaseFromKiosk(t *testing.T) {
 	dir := t.TempDir()
 	s := sim.NewScanner()
-	b, err := sim.Start(dir, s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	simtest.Start(t, dir, s)
 	stdout, stderr, exit := runScanTest(t, "--port", filepath.Join(dir, "scanner"), "--timeout", "1s", "--data", t.TempDir())
 	if !strings.Contains(stderr.String(), "slips under http://127.0.0.1:8080") {
 		t.Errorf("stderr %q", stderr.String())
@@ -168,11 +161,7 @@ func TestScanTestSlipBaseFromKiosk(t *testing.T) {
 
 func TestScanTestErrors(t *testing.T) {
 	dir := t.TempDir()
-	b, err := sim.Start(dir, sim.NewScanner())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	simtest.Start(t, dir, sim.NewScanner())
 	port := filepath.Join(dir, "scanner")
 	data := t.TempDir()
 	for _, tc := range []struct {
