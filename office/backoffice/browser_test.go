@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +22,7 @@ import (
 	"bianmin/kiosk/keyring"
 	kstore "bianmin/kiosk/store"
 	"bianmin/office/cli"
+	"bianmin/office/officetest"
 	"bianmin/sync/client"
 	"bianmin/sync/wire"
 )
@@ -81,24 +81,6 @@ func newChromium(t *testing.T) context.Context {
 	return ctx
 }
 
-// syncWriter collects officed's log for the listening address.
-type syncWriter struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *syncWriter) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *syncWriter) String() string {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.String()
-}
-
 var listeningAddr = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // officed runs an officed command in-process and returns its exit status
@@ -114,7 +96,7 @@ func officed(t *testing.T, stdin string, args ...string) (int, string) {
 // returns its base URL.
 func serveOfficed(t *testing.T, dir string) string {
 	t.Helper()
-	logs := &syncWriter{}
+	logs := &officetest.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() {

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,31 +22,13 @@ import (
 	"bianmin/sync/wire"
 )
 
-// clock is a settable clock shared by the back office and the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // office is a back office on loopback over a real SQLite file, with a
 // kiosk's tickets and application in it and the shipped-like units
 // published.
 type officeEnv struct {
 	store *sqlite.Store
 	srv   *httptest.Server
-	clock *clock
+	clock *officetest.Clock
 	kiosk office.Kiosk
 	sim   *officetest.Kiosk
 	seq   int64 // the simulated kiosk's last record number
@@ -66,7 +47,7 @@ func newOffice(t testing.TB, cfg backoffice.Config, wire ...func(*sqlite.Store, 
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	c := &clock{t: officetest.T0.Add(time.Hour)}
+	c := officetest.NewClock(officetest.T0.Add(time.Hour))
 	cfg.Store, cfg.Now = st, c.Now
 	for _, w := range wire {
 		w(st, &cfg)

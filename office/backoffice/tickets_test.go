@@ -11,25 +11,14 @@ import (
 	"bianmin"
 	"bianmin/office"
 	"bianmin/office/backoffice"
+	"bianmin/office/officetest"
 )
-
-// pathTo lists the legal steps from submitted to each ticket state.
-var pathTo = map[string][]string{
-	bianmin.StateSubmitted:  {},
-	bianmin.StateAccepted:   {bianmin.StateAccepted},
-	bianmin.StateDispatched: {bianmin.StateAccepted, bianmin.StateDispatched},
-	bianmin.StateResolved:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved},
-	bianmin.StateCalledBack: {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack},
-	bianmin.StateClosed:     {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack, bianmin.StateClosed},
-	bianmin.StateReopened:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateReopened},
-	bianmin.StateDuplicate:  {bianmin.StateDuplicate},
-}
 
 // bring moves a ticket to state through the store, by legal steps.
 func (e *officeEnv) bring(t *testing.T, number, state, duplicateOf string) {
 	t.Helper()
 	at := e.clock.Now()
-	for _, s := range pathTo[state] {
+	for _, s := range officetest.TicketPaths[state] {
 		tr := office.Transition{Number: number, State: s, At: at, Unit: "water", Deadline: at.Add(72 * time.Hour),
 			Result: "已修复", Rating: 5, DuplicateOf: duplicateOf}
 		if _, err := e.store.Advance(context.Background(), tr); err != nil {

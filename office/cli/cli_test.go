@@ -10,31 +10,14 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"bianmin"
 	"bianmin/assets"
 	"bianmin/office/cli"
+	"bianmin/office/officetest"
 )
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
 
 func env(vars map[string]string, stderr io.Writer) cli.Env {
 	return cli.Env{
@@ -86,9 +69,9 @@ var listening = regexp.MustCompile(`msg=listening addr=(\S+)`)
 
 // startServe runs "officed serve args..." in-process and returns its address,
 // a function that stops it and returns the exit status, and its log.
-func startServe(t *testing.T, vars map[string]string, args ...string) (addr string, stop func() int, logs *syncBuffer) {
+func startServe(t *testing.T, vars map[string]string, args ...string) (addr string, stop func() int, logs *officetest.LogBuffer) {
 	t.Helper()
-	logs = &syncBuffer{}
+	logs = &officetest.LogBuffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	go func() { done <- cli.Run(ctx, append([]string{"serve"}, args...), env(vars, logs)) }()
@@ -214,7 +197,7 @@ func TestAddressInUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ln.Close()
-	var stderr syncBuffer
+	var stderr officetest.LogBuffer
 	code := cli.Run(context.Background(), []string{"serve", "--addr", ln.Addr().String(), "--data", t.TempDir()}, env(nil, &stderr))
 	if code != cli.ExitError || !strings.Contains(stderr.String(), "address already in use") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())
@@ -226,7 +209,7 @@ func TestDataDirectoryUnusable(t *testing.T) {
 	if err := os.WriteFile(file, nil, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	var stderr syncBuffer
+	var stderr officetest.LogBuffer
 	code := cli.Run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", filepath.Join(file, "data")}, env(nil, &stderr))
 	if code != cli.ExitError || !strings.Contains(stderr.String(), "data directory") {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr.String())

@@ -332,22 +332,24 @@ func legal(number, state string, at time.Time) office.Transition {
 	return tr
 }
 
+// TicketPaths lists, for every ticket state, the legal steps that bring a
+// submitted ticket to it.
+var TicketPaths = map[string][]string{
+	bianmin.StateSubmitted:  {},
+	bianmin.StateAccepted:   {bianmin.StateAccepted},
+	bianmin.StateDispatched: {bianmin.StateAccepted, bianmin.StateDispatched},
+	bianmin.StateResolved:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved},
+	bianmin.StateCalledBack: {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack},
+	bianmin.StateClosed:     {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack, bianmin.StateClosed},
+	bianmin.StateReopened:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateReopened},
+	bianmin.StateDuplicate:  {bianmin.StateDuplicate},
+}
+
 // testTransitionTable walks every pair of ticket states: from a ticket
 // brought to state from by legal steps, each target is made exactly when
 // the table allows it, and a refusal is ECONFLICT and changes nothing.
 func testTransitionTable(t *testing.T, s office.Store) {
 	ctx := context.Background()
-	// Paths from submitted to every state, by legal steps.
-	paths := map[string][]string{
-		bianmin.StateSubmitted:  {},
-		bianmin.StateAccepted:   {bianmin.StateAccepted},
-		bianmin.StateDispatched: {bianmin.StateAccepted, bianmin.StateDispatched},
-		bianmin.StateResolved:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved},
-		bianmin.StateCalledBack: {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack},
-		bianmin.StateClosed:     {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateCalledBack, bianmin.StateClosed},
-		bianmin.StateReopened:   {bianmin.StateAccepted, bianmin.StateDispatched, bianmin.StateResolved, bianmin.StateReopened},
-		bianmin.StateDuplicate:  {bianmin.StateDuplicate},
-	}
 	n := len(bianmin.TicketStates) * len(bianmin.TicketStates)
 	tickets, _ := caseFixture(t, s, n+1)
 	original := tickets[n].Number // what duplicates point at
@@ -357,7 +359,7 @@ func testTransitionTable(t *testing.T, s office.Store) {
 			number := tickets[i].Number
 			i++
 			at := T0.Add(time.Hour)
-			for _, step := range paths[from] {
+			for _, step := range TicketPaths[from] {
 				tr := legal(number, step, at)
 				tr.DuplicateOf = original
 				advance(t, s, tr)

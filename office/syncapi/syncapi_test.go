@@ -24,48 +24,14 @@ import (
 	"bianmin/sync/wire"
 )
 
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // fixture is officed's sync API on a real SQLite file behind a real loopback
 // HTTP server, with a clock the test moves.
 type fixture struct {
 	store *sqlite.Store
 	h     *syncapi.Handler
 	srv   *httptest.Server
-	clock *clock
-	logs  *syncBuffer
+	clock *officetest.Clock
+	logs  *officetest.LogBuffer
 }
 
 func newFixture(t *testing.T) *fixture {
@@ -74,7 +40,7 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{store: st, clock: &clock{t: time.Now().UTC().Truncate(time.Second)}, logs: &syncBuffer{}}
+	f := &fixture{store: st, clock: officetest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &officetest.LogBuffer{}}
 	f.h, err = syncapi.New(syncapi.Config{Store: st, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -27,30 +27,12 @@ import (
 	"bianmin/sync/wire"
 )
 
-// testClock is a clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // residents is officed's public pages on a real SQLite store with grid data
 // published, behind a loopback server.
 type residents struct {
 	*server
 	store *sqlite.Store
-	clock *testClock
+	clock *officetest.Clock
 }
 
 func testGrid() []bianmin.Community {
@@ -81,11 +63,11 @@ func startResidents(t *testing.T, cfg web.Config) *residents {
 	if _, err := st.Publish(ctx, office.ClassGrid, items, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	clock := &testClock{t: time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC)}
+	clock := officetest.NewClock(time.Date(2026, 11, 25, 9, 30, 0, 0, time.UTC))
 	cfg.Guides, cfg.Residents, cfg.Now = st, st, clock.Now
 	cfg.Grid = func(ctx context.Context) ([]bianmin.Community, error) { return office.LoadGrid(ctx, st) }
 	cfg.ClientIP = web.ClientIPFromHeader("X-Real-IP")
-	logs := &syncBuffer{}
+	logs := &officetest.LogBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := web.NewHandler(cfg)
 	if err != nil {

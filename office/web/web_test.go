@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -12,11 +11,11 @@ import (
 	"net/http/httptest"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 
 	"bianmin"
 	"bianmin/office/inmem"
+	"bianmin/office/officetest"
 	"bianmin/office/web"
 )
 
@@ -58,24 +57,7 @@ func fixtureGuides() []bianmin.Guide {
 
 type server struct {
 	*httptest.Server
-	logs *syncBuffer
-}
-
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	logs *officetest.LogBuffer
 }
 
 func start(t *testing.T, cfg web.Config) *server {
@@ -87,7 +69,7 @@ func start(t *testing.T, cfg web.Config) *server {
 		}
 		cfg.Guides = svc
 	}
-	logs := &syncBuffer{}
+	logs := &officetest.LogBuffer{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	h, err := web.NewHandler(cfg)
 	if err != nil {
