@@ -2,6 +2,7 @@ package kiosk
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -48,7 +49,11 @@ type Runtime struct {
 	PayPoll, PayWait time.Duration
 
 	mu       sync.Mutex
-	cfg      Config
+	cfg      Config // local with the office's settings laid over it (Overlay)
+	local    Config // as saved by SaveConfig
+	central  Central
+	entries  map[string]json.RawMessage // the office's config entries cfg was made from
+	cfgMu    sync.Mutex                 // serialises SaveConfig and ReloadCentral
 	started  time.Time
 	syncer   *client.Syncer
 	stopSync func()          // ends the background rounds of syncer
@@ -89,12 +94,21 @@ func Open(ctx context.Context, dataDir string, log *slog.Logger) (*Runtime, erro
 		db.Close()
 		return nil, err
 	}
-	cfg, err := LoadConfig(ctx, db)
+	local, err := LoadConfig(ctx, db)
 	if err != nil {
 		db.Close()
 		return nil, err
 	}
-	r := &Runtime{DB: db, Log: log, Keys: keys, cfg: cfg, started: time.Now()}
+	entries, err := db.ConfigEntries(ctx)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	cfg, central := Overlay(local, entries)
+	r := &Runtime{DB: db, Log: log, Keys: keys, cfg: cfg, local: local, central: central, entries: entries, started: time.Now()}
+	if len(entries) > 0 {
+		r.logCentral(central)
+	}
 	r.Printer = NewPrinterSlot(OpenPrinter)
 	r.Printer.Apply(cfg.Printer)
 	r.IDReader = NewIDReaderSlot(OpenIDReader)
@@ -166,28 +180,25 @@ func (r *Runtime) Config() Config {
 	return r.cfg
 }
 
-// SaveConfig validates and stores c, then applies it: a changed printer setting
-// reopens the printer at once.
+// SaveConfig validates and stores c as the kiosk's local configuration,
+// then applies it: a changed printer setting reopens the printer at once.
+// The settings the office sets now (Central) keep their saved local value,
+// since c, taken from Config, carries the office's: that local value comes
+// back when the office stops setting them.
 func (r *Runtime) SaveConfig(c Config) error {
+	r.cfgMu.Lock()
+	defer r.cfgMu.Unlock()
+	r.mu.Lock()
+	local, central, entries := r.local, r.central, r.entries
+	r.mu.Unlock()
+	for _, key := range central.Set {
+		copySetting(&c, local, key)
+	}
 	if err := SaveConfig(context.Background(), r.DB, c); err != nil {
 		return err
 	}
-	r.mu.Lock()
-	old := r.cfg
-	r.cfg = c
-	r.mu.Unlock()
-	if old.Printer != c.Printer {
-		r.Printer.Apply(c.Printer)
-	}
-	if old.IDReader != c.IDReader {
-		r.IDReader.Apply(c.IDReader)
-	}
-	if old.Cash != c.Cash {
-		r.Cash.Apply(c.Cash)
-	}
-	if old.Scanner != c.Scanner || old.PublicBaseURL != c.PublicBaseURL {
-		r.Scanner.Apply(c.Scanner)
-	}
+	cfg, st := Overlay(c, entries)
+	r.install(c, cfg, st, entries)
 	return nil
 }
 

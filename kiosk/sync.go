@@ -77,7 +77,7 @@ func (r *Runtime) Syncer(ctx context.Context) (*client.Syncer, error) {
 	}
 	return &client.Syncer{
 		Client:    &client.Client{Server: e.Server, KioskID: e.KioskID, Key: r.Keys.Sign},
-		Local:     r.DB,
+		Local:     centralLocal{r.DB, r},
 		Heartbeat: r.Heartbeat,
 		Log:       r.Log,
 	}, nil
