@@ -2,6 +2,7 @@ package backoffice
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -134,6 +135,228 @@ func changeSummary(before, after any, labels map[string]string) string {
 // its id.
 var reserved = []string{"new", "preview", "publish"}
 
+// refusal reports whether err is the input's fault (shown on the form)
+// rather than the system's.
+func refusal(err error) bool {
+	switch bianmin.ErrorCode(err) {
+	case bianmin.EINVALID, bianmin.ECONFLICT, bianmin.ENOTFOUND:
+		return true
+	}
+	return false
+}
+
+// ---- The editor all kinds share ----
+
+// editorState is what every content form carries besides its item.
+type editorState struct {
+	New     bool   // not published yet: the form asks for the id
+	Error   string // why the last preview, publish or delete was refused
+	Preview bool   // the item is valid: show it as residents will, and the publish button
+}
+
+func (s *editorState) state() *editorState { return s }
+
+// editorForm is a kind's editor data: *guideForm, *unitForm or
+// *communityForm.
+type editorForm interface{ state() *editorState }
+
+// contentKind is what one kind of content (guides, member units,
+// communities) brings to the editor. The editor's handlers (editorPagesOf)
+// are the same for every kind: a blank or a published item in the form,
+// preview, publish or delete, with the same checks, refusals and audit
+// entries.
+type contentKind[T any, F editorForm] struct {
+	template            string // the editor's template
+	newTitle, editTitle string
+	blank               T // what a new item starts as
+
+	auditAction  string // the audit actions' prefix: ACTION.publish, ACTION.delete
+	auditSubject string // the audit subjects' prefix: SUBJECT/id
+	// taken refuses a new item whose id is published: a format of the id and
+	// the published item's name. gone refuses an edit of an item that was
+	// deleted meanwhile: a format of the id.
+	taken, gone string
+	// confirmDelete refuses a delete without its confirmation box.
+	confirmDelete string
+
+	id       func(T) string
+	name     func(T) string // the published item's name in taken
+	label    func(T) string // the item in flash messages: 指南《…》, 成员单位“…”
+	validate func(*T) error
+	// find returns the published item id, or nil when there is none.
+	find func(h *Handler, r *http.Request, id string) (*T, error)
+	// fromForm reads an item from the editor's form, and whether it is new.
+	fromForm func(h *Handler, f url.Values) (T, bool)
+	// form is the editor's data for item.
+	form    func(h *Handler, r *http.Request, item T, isNew bool) (F, error)
+	publish func(h *Handler, ctx context.Context, item T) error
+	// audited is an item as the audit log records it when it is created or
+	// deleted; replaced is the entry's before and after when item replaces
+	// old (what changed, never personal data).
+	audited  func(T) string
+	replaced func(old, item T) (before, after string)
+	// published is the flash message once item is published.
+	published func(h *Handler, ctx context.Context, item T) (string, error)
+	// inUse says why item cannot be deleted now ("" when it can).
+	inUse  func(h *Handler, ctx context.Context, item T) (string, error)
+	remove func(h *Handler, ctx context.Context, item T) error
+}
+
+// check validates item for publishing: not a reserved id, the item's own
+// rules, a new item's id not taken, an edited item still published. It
+// returns the published item that item replaces, or nil.
+func (k *contentKind[T, F]) check(h *Handler, r *http.Request, item T, isNew bool) (*T, error) {
+	id := k.id(item)
+	if slices.Contains(reserved, id) {
+		return nil, bianmin.Errorf(bianmin.EINVALID, "编号 %q 是保留字，请换一个", id)
+	}
+	if err := k.validate(&item); err != nil {
+		return nil, contentError(err)
+	}
+	old, err := k.find(h, r, id)
+	switch {
+	case err != nil:
+		return nil, err
+	case old != nil && isNew:
+		return nil, bianmin.Errorf(bianmin.ECONFLICT, k.taken, id, k.name(*old))
+	case old == nil && !isNew:
+		return nil, bianmin.Errorf(bianmin.ENOTFOUND, k.gone, id)
+	}
+	return old, nil
+}
+
+// editorPages are the handlers of one kind's editor.
+type editorPages struct {
+	serveNew, serveEditor, preview, publish, remove pageFunc
+}
+
+// editorPagesOf returns the editor's handlers for kind k.
+func editorPagesOf[T any, F editorForm](h *Handler, k *contentKind[T, F]) editorPages {
+	// show renders the editor with item, and msg as its error.
+	show := func(w http.ResponseWriter, r *http.Request, me *Staff, status int, item T, isNew, preview bool, msg string) {
+		f, err := k.form(h, r, item, isNew)
+		if err != nil {
+			h.internalError(w, r, me, err)
+			return
+		}
+		s := f.state()
+		s.Error, s.Preview = msg, preview
+		title := k.editTitle
+		if isNew {
+			title = k.newTitle
+		}
+		h.render(w, r, me, status, k.template, title, f)
+	}
+	// published returns the item of the request's path; nil when it has
+	// answered the request itself.
+	published := func(w http.ResponseWriter, r *http.Request, me *Staff) *T {
+		item, err := k.find(h, r, r.PathValue("id"))
+		switch {
+		case err != nil:
+			h.fail(w, r, me, err)
+		case item == nil:
+			h.serveFallback(w, r)
+		}
+		return item
+	}
+	return editorPages{
+		serveNew: func(w http.ResponseWriter, r *http.Request, me *Staff) {
+			show(w, r, me, http.StatusOK, k.blank, true, false, "")
+		},
+		serveEditor: func(w http.ResponseWriter, r *http.Request, me *Staff) {
+			if item := published(w, r, me); item != nil {
+				show(w, r, me, http.StatusOK, *item, false, false, "")
+			}
+		},
+		// preview checks the edited item and shows it as residents will see
+		// it, with the form to change it again or publish it.
+		preview: func(w http.ResponseWriter, r *http.Request, me *Staff) {
+			item, isNew := k.fromForm(h, r.PostForm)
+			if _, err := k.check(h, r, item, isNew); err != nil {
+				if !refusal(err) {
+					h.internalError(w, r, me, err)
+					return
+				}
+				show(w, r, me, statusOf(err), item, isNew, false, err.Error())
+				return
+			}
+			show(w, r, me, http.StatusOK, item, isNew, true, "")
+		},
+		// publish checks the item again (the form may be forged or stale)
+		// and puts it on the change feed, with its audit entry.
+		publish: func(w http.ResponseWriter, r *http.Request, me *Staff) {
+			ctx := r.Context()
+			item, isNew := k.fromForm(h, r.PostForm)
+			old, err := k.check(h, r, item, isNew)
+			if err == nil {
+				if err = k.publish(h, ctx, item); err != nil {
+					err = contentError(err)
+				}
+			}
+			if err != nil {
+				if !refusal(err) {
+					h.internalError(w, r, me, err)
+					return
+				}
+				show(w, r, me, statusOf(err), item, isNew, false, err.Error())
+				return
+			}
+			before, after := "新建", k.audited(item)
+			if old != nil {
+				before, after = k.replaced(*old, item)
+			}
+			if err := h.audit(ctx, r, me, k.auditAction+".publish", k.auditSubject+"/"+k.id(item), before, after); err != nil {
+				h.internalError(w, r, me, err)
+				return
+			}
+			msg, err := k.published(h, ctx, item)
+			if err != nil {
+				h.internalError(w, r, me, err)
+				return
+			}
+			h.done(w, r, "/staff/content", msg)
+		},
+		// remove unpublishes the item of the request's path once staff
+		// confirmed it and nothing still needs it.
+		remove: func(w http.ResponseWriter, r *http.Request, me *Staff) {
+			ctx := r.Context()
+			item := published(w, r, me)
+			if item == nil {
+				return
+			}
+			if r.PostForm.Get("confirm") != "1" {
+				show(w, r, me, http.StatusUnprocessableEntity, *item, false, false, k.confirmDelete)
+				return
+			}
+			why, err := k.inUse(h, ctx, *item)
+			if err != nil {
+				h.internalError(w, r, me, err)
+				return
+			}
+			if why != "" {
+				show(w, r, me, http.StatusConflict, *item, false, false, why)
+				return
+			}
+			if err := k.remove(h, ctx, *item); err != nil {
+				h.fail(w, r, me, err)
+				return
+			}
+			if err := h.audit(ctx, r, me, k.auditAction+".delete", k.auditSubject+"/"+k.id(*item), k.audited(*item), "已删除"); err != nil {
+				h.internalError(w, r, me, err)
+				return
+			}
+			h.done(w, r, "/staff/content", "已删除"+k.label(*item))
+		},
+	}
+}
+
+// openTickets counts the tickets of f that are not closed yet.
+func (h *Handler) openTickets(ctx context.Context, f office.TicketFilter) (int, error) {
+	f.Open, f.Limit = true, 1
+	res, err := h.store.Tickets(ctx, f)
+	return res.Total, err
+}
+
 // ---- Guides ----
 
 var guideLabels = map[string]string{
@@ -144,19 +367,17 @@ var guideLabels = map[string]string{
 
 // guideForm is the guide editor's data.
 type guideForm struct {
-	New     bool
-	G       bianmin.Guide
-	Rows    []bianmin.Material // G.Materials and blank rows
-	Error   string
-	Preview bool // the guide is valid: show it as residents will, and the publish button
+	editorState
+	G    bianmin.Guide
+	Rows []bianmin.Material // G.Materials and blank rows
 	// Text of the list fields, one entry per line.
 	Conditions, Steps, LegalBasis string
 	Categories                    []string
 	Forms                         []string
 }
 
-func (h *Handler) guideEditor(r *http.Request, g bianmin.Guide, isNew bool) (guideForm, error) {
-	f := guideForm{New: isNew, G: g, Forms: bianmin.MaterialForms,
+func (h *Handler) guideEditor(r *http.Request, g bianmin.Guide, isNew bool) (*guideForm, error) {
+	f := &guideForm{editorState: editorState{New: isNew}, G: g, Forms: bianmin.MaterialForms,
 		Conditions: strings.Join(g.Conditions, "\n"), Steps: strings.Join(g.Steps, "\n"), LegalBasis: strings.Join(g.LegalBasis, "\n")}
 	f.Rows = append(slices.Clone(g.Materials), make([]bianmin.Material, blankRows)...)
 	for i := len(g.Materials); i < len(f.Rows); i++ {
@@ -167,40 +388,19 @@ func (h *Handler) guideEditor(r *http.Request, g bianmin.Guide, isNew bool) (gui
 	return f, err
 }
 
-func (h *Handler) showGuide(w http.ResponseWriter, r *http.Request, me *Staff, status int, f guideForm) {
-	title := "编辑指南"
-	if f.New {
-		title = "新建指南"
-	}
-	h.render(w, r, me, status, "guide_edit.html", title, f)
-}
-
-func (h *Handler) serveNewGuide(w http.ResponseWriter, r *http.Request, me *Staff) {
-	f, err := h.guideEditor(r, bianmin.Guide{Version: "1"}, true)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.showGuide(w, r, me, http.StatusOK, f)
-}
-
-func (h *Handler) serveGuideEditor(w http.ResponseWriter, r *http.Request, me *Staff) {
-	id := r.PathValue("id")
+// findGuide returns the published guide id, or nil.
+func (h *Handler) findGuide(r *http.Request, id string) (*bianmin.Guide, error) {
 	if !bianmin.ValidGuideID(id) {
-		h.serveFallback(w, r)
-		return
+		return nil, nil
 	}
 	g, err := h.store.Guide(r.Context(), id)
-	if err != nil {
-		h.fail(w, r, me, err)
-		return
+	switch {
+	case bianmin.ErrorCode(err) == bianmin.ENOTFOUND:
+		return nil, nil
+	case err != nil:
+		return nil, err
 	}
-	f, err := h.guideEditor(r, g, false)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.showGuide(w, r, me, http.StatusOK, f)
+	return &g, nil
 }
 
 // guideFromForm reads a guide from the editor's form. Updated is today:
@@ -224,121 +424,33 @@ func (h *Handler) guideFromForm(f url.Values) (bianmin.Guide, bool) {
 	return g, f.Get("new") == "1"
 }
 
-// checkGuide validates g for publishing: the guide's own rules, and a new
-// guide's id not taken.
-func (h *Handler) checkGuide(r *http.Request, g bianmin.Guide, isNew bool) (old *bianmin.Guide, err error) {
-	if slices.Contains(reserved, g.ID) {
-		return nil, bianmin.Errorf(bianmin.EINVALID, "编号 %q 是保留字，请换一个", g.ID)
-	}
-	if err := g.Validate(); err != nil {
-		return nil, contentError(err)
-	}
-	prev, err := h.store.Guide(r.Context(), g.ID)
-	switch {
-	case err == nil && isNew:
-		return nil, bianmin.Errorf(bianmin.ECONFLICT, "编号 %s 已被指南《%s》使用，请换一个编号，或去编辑那篇指南", g.ID, prev.Title)
-	case err == nil:
-		return &prev, nil
-	case bianmin.ErrorCode(err) == bianmin.ENOTFOUND && !isNew:
-		return nil, bianmin.Errorf(bianmin.ENOTFOUND, "指南 %s 已被删除", g.ID)
-	case bianmin.ErrorCode(err) == bianmin.ENOTFOUND:
-		return nil, nil
-	}
-	return nil, err
-}
-
-// previewGuide checks the edited guide and shows it as residents will see
-// it, with the form to change it again or publish it.
-func (h *Handler) previewGuide(w http.ResponseWriter, r *http.Request, me *Staff) {
-	g, isNew := h.guideFromForm(r.PostForm)
-	f, err := h.guideEditor(r, g, isNew)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if _, err := h.checkGuide(r, g, isNew); err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f.Error = err.Error()
-		h.showGuide(w, r, me, statusOf(err), f)
-		return
-	}
-	f.Preview = true
-	h.showGuide(w, r, me, http.StatusOK, f)
-}
-
-// refusal reports whether err is the input's fault (shown on the form)
-// rather than the system's.
-func refusal(err error) bool {
-	switch bianmin.ErrorCode(err) {
-	case bianmin.EINVALID, bianmin.ECONFLICT, bianmin.ENOTFOUND:
-		return true
-	}
-	return false
-}
-
-func (h *Handler) publishGuide(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	g, isNew := h.guideFromForm(r.PostForm)
-	old, err := h.checkGuide(r, g, isNew)
-	if err == nil {
-		err = h.store.PublishGuides(ctx, []bianmin.Guide{g}, h.now())
-	}
-	if err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f, ferr := h.guideEditor(r, g, isNew)
-		if ferr != nil {
-			h.internalError(w, r, me, ferr)
-			return
-		}
-		f.Error = err.Error()
-		h.showGuide(w, r, me, statusOf(err), f)
-		return
-	}
-	before, after := "新建", "版本 "+g.Version+"，"+g.Title
-	if old != nil {
-		before = "版本 " + old.Version + "，更新于 " + old.Updated
-		after = "版本 " + g.Version + "；" + changeSummary(old, g, guideLabels)
-	}
-	if err := h.audit(ctx, r, me, "guide.publish", "guide/"+g.ID, before, after); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.done(w, r, "/staff/content", "已发布指南《"+g.Title+"》，自助机下次同步时更新")
-}
-
-func (h *Handler) deleteGuide(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	id := r.PathValue("id")
-	g, err := h.store.Guide(ctx, id)
-	if err != nil {
-		h.fail(w, r, me, err)
-		return
-	}
-	if r.PostForm.Get("confirm") != "1" {
-		f, err := h.guideEditor(r, g, false)
-		if err != nil {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f.Error = "删除指南须勾选“确认删除”：删除后自助机和手机页面都不再显示这篇指南。"
-		h.showGuide(w, r, me, http.StatusUnprocessableEntity, f)
-		return
-	}
-	if err := h.store.DeleteGuide(ctx, id, h.now()); err != nil {
-		h.fail(w, r, me, err)
-		return
-	}
-	if err := h.audit(ctx, r, me, "guide.delete", "guide/"+id, "版本 "+g.Version+"，"+g.Title, "已删除"); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.done(w, r, "/staff/content", "已删除指南《"+g.Title+"》")
+var guideKind = &contentKind[bianmin.Guide, *guideForm]{
+	template: "guide_edit.html", newTitle: "新建指南", editTitle: "编辑指南", blank: bianmin.Guide{Version: "1"},
+	auditAction: "guide", auditSubject: "guide",
+	taken:         "编号 %s 已被指南《%s》使用，请换一个编号，或去编辑那篇指南",
+	gone:          "指南 %s 已被删除",
+	confirmDelete: "删除指南须勾选“确认删除”：删除后自助机和手机页面都不再显示这篇指南。",
+	id:            func(g bianmin.Guide) string { return g.ID },
+	name:          func(g bianmin.Guide) string { return g.Title },
+	label:         func(g bianmin.Guide) string { return "指南《" + g.Title + "》" },
+	validate:      (*bianmin.Guide).Validate,
+	find:          (*Handler).findGuide,
+	fromForm:      (*Handler).guideFromForm,
+	form:          (*Handler).guideEditor,
+	publish: func(h *Handler, ctx context.Context, g bianmin.Guide) error {
+		return h.store.PublishGuides(ctx, []bianmin.Guide{g}, h.now())
+	},
+	audited: func(g bianmin.Guide) string { return "版本 " + g.Version + "，" + g.Title },
+	replaced: func(old, g bianmin.Guide) (string, string) {
+		return "版本 " + old.Version + "，更新于 " + old.Updated, "版本 " + g.Version + "；" + changeSummary(old, g, guideLabels)
+	},
+	published: func(h *Handler, ctx context.Context, g bianmin.Guide) (string, error) {
+		return "已发布指南《" + g.Title + "》，自助机下次同步时更新", nil
+	},
+	inUse: func(*Handler, context.Context, bianmin.Guide) (string, error) { return "", nil },
+	remove: func(h *Handler, ctx context.Context, g bianmin.Guide) error {
+		return h.store.DeleteGuide(ctx, g.ID, h.now())
+	},
 }
 
 // ---- Member units ----
@@ -350,31 +462,18 @@ var unitLabels = map[string]string{
 
 // unitForm is the unit editor's data.
 type unitForm struct {
-	New              bool
+	editorState
 	U                bianmin.Unit
 	Responsibilities string // one duty per line
-	Error            string
-	Preview          bool
 	Kinds            []string
 	Categories       []string
-	// OpenTickets counts the unit's open tickets (deleting it is refused
-	// while there are any).
-	OpenTickets int
 }
 
 func (u unitForm) Handles(c string) bool { return slices.Contains(u.U.Categories, c) }
 
-func (h *Handler) unitEditor(u bianmin.Unit, isNew bool) unitForm {
-	return unitForm{New: isNew, U: u, Responsibilities: strings.Join(u.Responsibilities, "\n"),
-		Kinds: bianmin.UnitKinds, Categories: bianmin.ReportCategories}
-}
-
-func (h *Handler) showUnit(w http.ResponseWriter, r *http.Request, me *Staff, status int, f unitForm) {
-	title := "编辑成员单位"
-	if f.New {
-		title = "新建成员单位"
-	}
-	h.render(w, r, me, status, "unit_edit.html", title, f)
+func unitEditor(_ *Handler, _ *http.Request, u bianmin.Unit, isNew bool) (*unitForm, error) {
+	return &unitForm{editorState: editorState{New: isNew}, U: u, Responsibilities: strings.Join(u.Responsibilities, "\n"),
+		Kinds: bianmin.UnitKinds, Categories: bianmin.ReportCategories}, nil
 }
 
 // findUnit returns the published unit id, or nil.
@@ -389,23 +488,6 @@ func (h *Handler) findUnit(r *http.Request, id string) (*bianmin.Unit, error) {
 		}
 	}
 	return nil, nil
-}
-
-func (h *Handler) serveNewUnit(w http.ResponseWriter, r *http.Request, me *Staff) {
-	h.showUnit(w, r, me, http.StatusOK, h.unitEditor(bianmin.Unit{}, true))
-}
-
-func (h *Handler) serveUnitEditor(w http.ResponseWriter, r *http.Request, me *Staff) {
-	u, err := h.findUnit(r, r.PathValue("id"))
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if u == nil {
-		h.serveFallback(w, r)
-		return
-	}
-	h.showUnit(w, r, me, http.StatusOK, h.unitEditor(*u, false))
 }
 
 func unitFromForm(f url.Values) (bianmin.Unit, bool) {
@@ -425,140 +507,72 @@ func unitFromForm(f url.Values) (bianmin.Unit, bool) {
 	return u, f.Get("new") == "1"
 }
 
-// checkUnit validates u for publishing and returns the published one it
-// replaces.
-func (h *Handler) checkUnit(r *http.Request, u bianmin.Unit, isNew bool) (*bianmin.Unit, error) {
-	if slices.Contains(reserved, u.ID) {
-		return nil, bianmin.Errorf(bianmin.EINVALID, "编号 %q 是保留字，请换一个", u.ID)
-	}
-	if err := u.Validate(); err != nil {
-		return nil, contentError(err)
-	}
-	old, err := h.findUnit(r, u.ID)
-	switch {
-	case err != nil:
-		return nil, err
-	case old != nil && isNew:
-		return nil, bianmin.Errorf(bianmin.ECONFLICT, "编号 %s 已被成员单位“%s”使用，请换一个编号", u.ID, old.Name)
-	case old == nil && !isNew:
-		return nil, bianmin.Errorf(bianmin.ENOTFOUND, "成员单位 %s 已被删除", u.ID)
-	}
-	return old, nil
-}
-
-func (h *Handler) previewUnit(w http.ResponseWriter, r *http.Request, me *Staff) {
-	u, isNew := unitFromForm(r.PostForm)
-	f := h.unitEditor(u, isNew)
-	if _, err := h.checkUnit(r, u, isNew); err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f.Error = err.Error()
-		h.showUnit(w, r, me, statusOf(err), f)
-		return
-	}
-	f.Preview = true
-	h.showUnit(w, r, me, http.StatusOK, f)
-}
-
-func (h *Handler) publishUnit(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	u, isNew := unitFromForm(r.PostForm)
-	old, err := h.checkUnit(r, u, isNew)
-	if err == nil {
-		var items []office.Item
-		if items, err = office.UnitItems([]bianmin.Unit{u}); err == nil {
+var unitKind = &contentKind[bianmin.Unit, *unitForm]{
+	template: "unit_edit.html", newTitle: "新建成员单位", editTitle: "编辑成员单位",
+	auditAction: "unit", auditSubject: "unit",
+	taken:         "编号 %s 已被成员单位“%s”使用，请换一个编号",
+	gone:          "成员单位 %s 已被删除",
+	confirmDelete: "删除成员单位须勾选“确认删除”。",
+	id:            func(u bianmin.Unit) string { return u.ID },
+	name:          func(u bianmin.Unit) string { return u.Name },
+	label:         func(u bianmin.Unit) string { return "成员单位“" + u.Name + "”" },
+	validate:      (*bianmin.Unit).Validate,
+	find:          (*Handler).findUnit,
+	fromForm:      func(_ *Handler, f url.Values) (bianmin.Unit, bool) { return unitFromForm(f) },
+	form:          unitEditor,
+	publish: func(h *Handler, ctx context.Context, u bianmin.Unit) error {
+		items, err := office.UnitItems([]bianmin.Unit{u})
+		if err == nil {
 			_, err = h.store.Publish(ctx, office.ClassUnits, items, h.now())
 		}
-	}
-	if err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
+		return err
+	},
+	audited: func(u bianmin.Unit) string { return u.Name },
+	replaced: func(old, u bianmin.Unit) (string, string) {
+		return old.Name, changeSummary(old, u, unitLabels)
+	},
+	// The message warns when no unit handles a report category any more:
+	// such reports would have nobody to be dispatched to.
+	published: func(h *Handler, ctx context.Context, u bianmin.Unit) (string, error) {
+		msg := "已发布成员单位“" + u.Name + "”，自助机下次同步时更新"
+		units, err := office.LoadUnits(ctx, h.store)
+		if err != nil {
+			return "", err
 		}
-		f := h.unitEditor(u, isNew)
-		f.Error = contentError(err).Error()
-		h.showUnit(w, r, me, statusOf(err), f)
-		return
-	}
-	before, after := "新建", u.Name
-	if old != nil {
-		before, after = old.Name, changeSummary(old, u, unitLabels)
-	}
-	if err := h.audit(ctx, r, me, "unit.publish", "unit/"+u.ID, before, after); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	msg := "已发布成员单位“" + u.Name + "”，自助机下次同步时更新"
-	units, err := office.LoadUnits(ctx, h.store)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if gap := bianmin.UncoveredCategories(units); len(gap) > 0 {
-		msg += "。注意：没有单位受理“" + strings.Join(gap, "、") + "”类问题"
-	}
-	h.done(w, r, "/staff/content", msg)
-}
-
-// deleteUnit unpublishes a unit. A unit with open tickets, or with active
-// staff accounts, stays: its tickets and its staff would lose their unit.
-func (h *Handler) deleteUnit(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	u, err := h.findUnit(r, r.PathValue("id"))
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if u == nil {
-		h.serveFallback(w, r)
-		return
-	}
-	refuse := func(msg string) {
-		f := h.unitEditor(*u, false)
-		f.Error = msg
-		h.showUnit(w, r, me, http.StatusConflict, f)
-	}
-	if r.PostForm.Get("confirm") != "1" {
-		f := h.unitEditor(*u, false)
-		f.Error = "删除成员单位须勾选“确认删除”。"
-		h.showUnit(w, r, me, http.StatusUnprocessableEntity, f)
-		return
-	}
-	open, err := h.store.Tickets(ctx, office.TicketFilter{Unit: u.ID, Open: true, Limit: 1})
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if open.Total > 0 {
-		refuse("“" + u.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未关闭的工单，关闭或改派后才能删除。")
-		return
-	}
-	users, err := h.store.Users(ctx)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	var accounts []string
-	for _, a := range users {
-		if a.Unit == u.ID && a.Active() {
-			accounts = append(accounts, a.Name)
+		if gap := bianmin.UncoveredCategories(units); len(gap) > 0 {
+			msg += "。注意：没有单位受理“" + strings.Join(gap, "、") + "”类问题"
 		}
-	}
-	if len(accounts) > 0 {
-		refuse("“" + u.Name + "”还有启用的账号（" + strings.Join(accounts, "、") + "），停用这些账号后才能删除。")
-		return
-	}
-	if _, err := office.Unpublish(ctx, h.store, office.ClassUnits, []string{u.ID}, h.now()); err != nil {
-		h.fail(w, r, me, err)
-		return
-	}
-	if err := h.audit(ctx, r, me, "unit.delete", "unit/"+u.ID, u.Name, "已删除"); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.done(w, r, "/staff/content", "已删除成员单位“"+u.Name+"”")
+		return msg, nil
+	},
+	// A unit with open tickets, or with active staff accounts, stays: its
+	// tickets and its staff would lose their unit.
+	inUse: func(h *Handler, ctx context.Context, u bianmin.Unit) (string, error) {
+		open, err := h.openTickets(ctx, office.TicketFilter{Unit: u.ID})
+		if err != nil {
+			return "", err
+		}
+		if open > 0 {
+			return "“" + u.Name + "”还有 " + strconv.Itoa(open) + " 件未关闭的工单，关闭或改派后才能删除。", nil
+		}
+		users, err := h.store.Users(ctx)
+		if err != nil {
+			return "", err
+		}
+		var accounts []string
+		for _, a := range users {
+			if a.Unit == u.ID && a.Active() {
+				accounts = append(accounts, a.Name)
+			}
+		}
+		if len(accounts) > 0 {
+			return "“" + u.Name + "”还有启用的账号（" + strings.Join(accounts, "、") + "），停用这些账号后才能删除。", nil
+		}
+		return "", nil
+	},
+	remove: func(h *Handler, ctx context.Context, u bianmin.Unit) error {
+		_, err := office.Unpublish(ctx, h.store, office.ClassUnits, []string{u.ID}, h.now())
+		return err
+	},
 }
 
 // ---- Grid data ----
@@ -575,12 +589,10 @@ type buildingRow struct {
 
 // communityForm is the community editor's data.
 type communityForm struct {
-	New       bool
+	editorState
 	C         bianmin.Community
 	Workers   []bianmin.GridWorker // C.GridWorkers and blank rows
 	Buildings []buildingRow        // C.Buildings and blank rows
-	Error     string
-	Preview   bool
 }
 
 // Rooms is how many homes the community's buildings have, for the preview.
@@ -592,24 +604,17 @@ func (f communityForm) Rooms() int {
 	return n
 }
 
-func communityEditor(c bianmin.Community, isNew bool) communityForm {
-	f := communityForm{New: isNew, C: c}
+func communityEditor(_ *Handler, _ *http.Request, c bianmin.Community, isNew bool) (*communityForm, error) {
+	f := &communityForm{editorState: editorState{New: isNew}, C: c}
 	f.Workers = append(slices.Clone(c.GridWorkers), make([]bianmin.GridWorker, blankRows)...)
 	for _, b := range c.Buildings {
 		f.Buildings = append(f.Buildings, buildingRow{Building: b, UnitsText: strings.Join(b.Units, "、")})
 	}
 	f.Buildings = append(f.Buildings, make([]buildingRow, blankRows)...)
-	return f
+	return f, nil
 }
 
-func (h *Handler) showCommunity(w http.ResponseWriter, r *http.Request, me *Staff, status int, f communityForm) {
-	title := "编辑社区网格"
-	if f.New {
-		title = "新建社区"
-	}
-	h.render(w, r, me, status, "community_edit.html", title, f)
-}
-
+// findCommunity returns the published community id, or nil.
 func (h *Handler) findCommunity(r *http.Request, id string) (*bianmin.Community, error) {
 	grid, err := office.LoadGrid(r.Context(), h.store)
 	if err != nil {
@@ -621,23 +626,6 @@ func (h *Handler) findCommunity(r *http.Request, id string) (*bianmin.Community,
 		}
 	}
 	return nil, nil
-}
-
-func (h *Handler) serveNewCommunity(w http.ResponseWriter, r *http.Request, me *Staff) {
-	h.showCommunity(w, r, me, http.StatusOK, communityEditor(bianmin.Community{}, true))
-}
-
-func (h *Handler) serveCommunityEditor(w http.ResponseWriter, r *http.Request, me *Staff) {
-	c, err := h.findCommunity(r, r.PathValue("id"))
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if c == nil {
-		h.serveFallback(w, r)
-		return
-	}
-	h.showCommunity(w, r, me, http.StatusOK, communityEditor(*c, false))
 }
 
 // splitUnits reads a building's 单元 from one line: separated by commas,
@@ -668,108 +656,44 @@ func communityFromForm(f url.Values) (bianmin.Community, bool) {
 	return c, f.Get("new") == "1"
 }
 
-func (h *Handler) checkCommunity(r *http.Request, c bianmin.Community, isNew bool) (*bianmin.Community, error) {
-	if slices.Contains(reserved, c.ID) {
-		return nil, bianmin.Errorf(bianmin.EINVALID, "编号 %q 是保留字，请换一个", c.ID)
-	}
-	if err := c.Validate(); err != nil {
-		return nil, contentError(err)
-	}
-	old, err := h.findCommunity(r, c.ID)
-	switch {
-	case err != nil:
-		return nil, err
-	case old != nil && isNew:
-		return nil, bianmin.Errorf(bianmin.ECONFLICT, "编号 %s 已被“%s”使用，请换一个编号", c.ID, old.Name)
-	case old == nil && !isNew:
-		return nil, bianmin.Errorf(bianmin.ENOTFOUND, "社区 %s 已被删除", c.ID)
-	}
-	return old, nil
-}
-
-func (h *Handler) previewCommunity(w http.ResponseWriter, r *http.Request, me *Staff) {
-	c, isNew := communityFromForm(r.PostForm)
-	f := communityEditor(c, isNew)
-	if _, err := h.checkCommunity(r, c, isNew); err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f.Error = err.Error()
-		h.showCommunity(w, r, me, statusOf(err), f)
-		return
-	}
-	f.Preview = true
-	h.showCommunity(w, r, me, http.StatusOK, f)
-}
-
-func (h *Handler) publishCommunity(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	c, isNew := communityFromForm(r.PostForm)
-	old, err := h.checkCommunity(r, c, isNew)
-	if err == nil {
-		var items []office.Item
-		if items, err = office.GridItems([]bianmin.Community{c}); err == nil {
+var communityKind = &contentKind[bianmin.Community, *communityForm]{
+	template: "community_edit.html", newTitle: "新建社区", editTitle: "编辑社区网格",
+	auditAction: "grid", auditSubject: "community",
+	taken:         "编号 %s 已被“%s”使用，请换一个编号",
+	gone:          "社区 %s 已被删除",
+	confirmDelete: "删除社区须勾选“确认删除”。",
+	id:            func(c bianmin.Community) string { return c.ID },
+	name:          func(c bianmin.Community) string { return c.Name },
+	label:         func(c bianmin.Community) string { return "社区“" + c.Name + "”" },
+	validate:      (*bianmin.Community).Validate,
+	find:          (*Handler).findCommunity,
+	fromForm:      func(_ *Handler, f url.Values) (bianmin.Community, bool) { return communityFromForm(f) },
+	form:          communityEditor,
+	publish: func(h *Handler, ctx context.Context, c bianmin.Community) error {
+		items, err := office.GridItems([]bianmin.Community{c})
+		if err == nil {
 			_, err = h.store.Publish(ctx, office.ClassGrid, items, h.now())
 		}
-	}
-	if err != nil {
-		if !refusal(err) {
-			h.internalError(w, r, me, err)
-			return
-		}
-		f := communityEditor(c, isNew)
-		f.Error = contentError(err).Error()
-		h.showCommunity(w, r, me, statusOf(err), f)
-		return
-	}
+		return err
+	},
 	// The audit log names what changed, never the grid workers' phones.
-	before, after := "新建", c.Name
-	if old != nil {
-		before, after = old.Name, changeSummary(old, c, communityLabels)
-	}
-	if err := h.audit(ctx, r, me, "grid.publish", "community/"+c.ID, before, after); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.done(w, r, "/staff/content", "已发布社区“"+c.Name+"”的网格数据，自助机下次同步时更新")
-}
-
-// deleteCommunity unpublishes a community; one with open tickets stays.
-func (h *Handler) deleteCommunity(w http.ResponseWriter, r *http.Request, me *Staff) {
-	ctx := r.Context()
-	c, err := h.findCommunity(r, r.PathValue("id"))
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if c == nil {
-		h.serveFallback(w, r)
-		return
-	}
-	f := communityEditor(*c, false)
-	if r.PostForm.Get("confirm") != "1" {
-		f.Error = "删除社区须勾选“确认删除”。"
-		h.showCommunity(w, r, me, http.StatusUnprocessableEntity, f)
-		return
-	}
-	open, err := h.store.Tickets(ctx, office.TicketFilter{Community: c.ID, Open: true, Limit: 1})
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	if open.Total > 0 {
-		f.Error = "“" + c.Name + "”还有 " + strconv.Itoa(open.Total) + " 件未关闭的工单，关闭后才能删除。"
-		h.showCommunity(w, r, me, http.StatusConflict, f)
-		return
-	}
-	if _, err := office.Unpublish(ctx, h.store, office.ClassGrid, []string{c.ID}, h.now()); err != nil {
-		h.fail(w, r, me, err)
-		return
-	}
-	if err := h.audit(ctx, r, me, "grid.delete", "community/"+c.ID, c.Name, "已删除"); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	h.done(w, r, "/staff/content", "已删除社区“"+c.Name+"”")
+	audited: func(c bianmin.Community) string { return c.Name },
+	replaced: func(old, c bianmin.Community) (string, string) {
+		return old.Name, changeSummary(old, c, communityLabels)
+	},
+	published: func(h *Handler, ctx context.Context, c bianmin.Community) (string, error) {
+		return "已发布社区“" + c.Name + "”的网格数据，自助机下次同步时更新", nil
+	},
+	// A community with open tickets stays: they would lose their place.
+	inUse: func(h *Handler, ctx context.Context, c bianmin.Community) (string, error) {
+		open, err := h.openTickets(ctx, office.TicketFilter{Community: c.ID})
+		if err != nil || open == 0 {
+			return "", err
+		}
+		return "“" + c.Name + "”还有 " + strconv.Itoa(open) + " 件未关闭的工单，关闭后才能删除。", nil
+	},
+	remove: func(h *Handler, ctx context.Context, c bianmin.Community) error {
+		_, err := office.Unpublish(ctx, h.store, office.ClassGrid, []string{c.ID}, h.now())
+		return err
+	},
 }
