@@ -45,6 +45,9 @@ type Deps struct {
 	// applies a new one (reopening devices) without restarting the app.
 	Config     func() kiosk.Config
 	SaveConfig func(kiosk.Config) error
+	// Central reports which settings the street office sets (read-only in
+	// technician mode); nil means none.
+	Central func() kiosk.Central
 	// Ports lists the serial ports a technician can choose from, live.
 	Ports func() []string
 	// OfficeOnline reports whether officed answers; nil means never checked.
@@ -117,6 +120,7 @@ type App struct {
 	started   bool // Start was called: background pollers may run
 
 	logoTaps []time.Time
+	shown    shownSettings // what home was built with (followOffice)
 
 	clock       *widget.Label
 	printerText *widget.Label
@@ -229,7 +233,7 @@ func (a *App) Tick() {
 	if a.clock != nil {
 		a.clock.SetText(now.Format("2006-01-02 15:04"))
 	}
-	if !a.inSession() {
+	if a.followOffice() || !a.inSession() {
 		return
 	}
 	cfg := a.deps.Config()
@@ -284,7 +288,8 @@ func (a *App) resetSession() {
 	if a.th.large {
 		a.setLarge(false)
 	}
-	a.language = a.deps.Config().Language
+	cfg := a.deps.Config()
+	a.language, a.shown = cfg.Language, shownSettings{office: cfg.OfficeName, language: cfg.Language}
 	setLanguage(a.language)
 	a.stack = []Screen{&homeScreen{app: a}}
 	a.lastTouch = a.deps.Now()

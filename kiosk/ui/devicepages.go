@@ -204,9 +204,13 @@ func (a *App) cashPage(t *techScreen) *devicePage {
 			}
 			limit = widget.NewSelect(choices, func(string) { a.Touch() })
 			limit.Selected = bianmin.FormatYuan(cfg.OverpayLimitFen)
+			var limitField fyne.CanvasObject = limit
+			if a.central().Sets(bianmin.SettingOverpayLimitFen) {
+				limit, limitField = nil, centralField(bianmin.FormatYuan(cfg.OverpayLimitFen))
+			}
 			items := []*widget.FormItem{
 				widget.NewFormItem(tr("tech.options"), container.NewVBox(echo, crc, coins)),
-				widget.NewFormItem(tr("tech.cash_overpay"), limit),
+				widget.NewFormItem(tr("tech.cash_overpay"), limitField),
 			}
 			if a.deps.CashBox != nil {
 				items = append(items, widget.NewFormItem(tr("tech.cash_box"), a.cashBox(t)))
@@ -216,7 +220,7 @@ func (a *App) cashPage(t *techScreen) *devicePage {
 		applyOptions: func(c *kiosk.Config) error {
 			c.Cash.Echo, c.Cash.CRC, c.Cash.Coins = echo.Checked, crc.Checked, coins.Checked
 			for _, fen := range overpayChoices {
-				if bianmin.FormatYuan(fen) == limit.Selected {
+				if limit != nil && bianmin.FormatYuan(fen) == limit.Selected { // nil: the office sets it
 					c.Cash.OverpayLimitFen = fen
 				}
 			}

@@ -23,6 +23,7 @@ func RuntimeDeps(rt *kiosk.Runtime, log *slog.Logger) Deps {
 		TestPage:     rt.TestPage,
 		Config:       rt.Config,
 		SaveConfig:   rt.SaveConfig,
+		Central:      rt.Central,
 		Ports:        rt.Ports,
 		OfficeOnline: rt.OfficeOnline,
 		Sync:         func(ctx context.Context) SyncInfo { return SyncInfo(rt.SyncInfo(ctx)) },

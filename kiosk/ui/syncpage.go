@@ -75,7 +75,7 @@ func (s *syncPage) build() fyne.CanvasObject {
 	)
 	return container.NewVBox(form, big(s.syncNow), wrapLabel(s.message), widget.NewSeparator(),
 		widget.NewLabelWithStyle(tr("tech.enroll_title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
-		enrollForm, big(s.enroll))
+		enrollForm, big(s.enroll), widget.NewSeparator(), a.centralSection())
 }
 
 func (s *syncPage) runSync() {
