@@ -3,7 +3,6 @@ package backoffice
 import (
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 
 	"bianmin"
@@ -17,58 +16,35 @@ type applicationRow struct {
 }
 
 type applicationList struct {
-	Filter      office.ApplicationFilter
-	Rows        []applicationRow
-	Total       int
-	Page, Pages int
-	PrevURL     string
-	NextURL     string
-	States      []string
+	Filter office.ApplicationFilter
+	Rows   []applicationRow
+	Pager  pager
+	States []string
 }
 
 func (h *Handler) serveApplications(w http.ResponseWriter, r *http.Request, me *Staff) {
-	q := r.URL.Query()
-	if n := strings.ToUpper(strings.TrimSpace(q.Get("q"))); n != "" {
-		if kind, ok := bianmin.ServiceNumberKind(n); ok && kind == bianmin.KindApplication {
-			http.Redirect(w, r, "/staff/applications/"+n, http.StatusSeeOther)
-			return
-		}
+	if openNumber(w, r, bianmin.KindApplication, "/staff/applications/") {
+		return
 	}
+	q := r.URL.Query()
 	f := office.ApplicationFilter{State: q.Get("state"), RefundDue: q.Get("refund") == "1", Limit: office.DefaultListPage}
-	pageNo, _ := strconv.Atoi(q.Get("page"))
-	pageNo = min(max(pageNo, 1), 100000)
+	pageNo := pageNumber(q)
 	f.Offset = (pageNo - 1) * f.Limit
 	res, err := h.store.Applications(r.Context(), f)
 	if err != nil {
-		if bianmin.ErrorCode(err) == bianmin.EINVALID {
-			h.message(w, r, me, http.StatusBadRequest, "筛选条件无效", err.Error())
-			return
-		}
-		h.internalError(w, r, me, err)
+		h.listFailed(w, r, me, err)
 		return
 	}
-	data := applicationList{Filter: f, Total: res.Total, Page: pageNo, Pages: (res.Total + f.Limit - 1) / f.Limit,
-		States: bianmin.ApplicationStates}
+	data := applicationList{Filter: f, States: bianmin.ApplicationStates}
 	for _, a := range res.Applications {
 		data.Rows = append(data.Rows, applicationRow{ApplicationInfo: a, ReasonLabel: bianmin.ReasonLabel(a.Reason)})
 	}
-	link := func(p int) string {
-		v := url.Values{}
-		if f.State != "" {
-			v.Set("state", f.State)
-		}
-		if f.RefundDue {
-			v.Set("refund", "1")
-		}
-		v.Set("page", strconv.Itoa(p))
-		return "/staff/applications?" + v.Encode()
+	// The pager's links keep the filters that are set.
+	fq := url.Values{"state": {f.State}}
+	if f.RefundDue {
+		fq.Set("refund", "1")
 	}
-	if pageNo > 1 {
-		data.PrevURL = link(pageNo - 1)
-	}
-	if pageNo < data.Pages {
-		data.NextURL = link(pageNo + 1)
-	}
+	data.Pager = newPager("/staff/applications", fq, pageNo, res.Total, f.Limit)
 	h.render(w, r, me, http.StatusOK, "applications.html", "临时身份证申请", data)
 }
 
@@ -86,15 +62,6 @@ type applicationPage struct {
 var applicationActions = map[string]string{
 	"accept": bianmin.StateAccepted, "issue": bianmin.StateIssued, "collect": bianmin.StateCollected,
 	"reject": bianmin.StateRejected,
-}
-
-func applicationActionOf(state string) string {
-	for a, s := range applicationActions {
-		if s == state {
-			return a
-		}
-	}
-	return ""
 }
 
 func (h *Handler) loadApplication(r *http.Request) (office.ApplicationInfo, error) {

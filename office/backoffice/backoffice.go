@@ -355,8 +355,8 @@ var funcs = template.FuncMap{
 	},
 	"duration": formatDuration,
 	// The action names in forms' URLs of target states.
-	"ticketAction":      ticketActionOf,
-	"applicationAction": applicationActionOf,
+	"ticketAction":      func(state string) string { return actionOf(ticketActions, state) },
+	"applicationAction": func(state string) string { return actionOf(applicationActions, state) },
 	"pct": func(n, total int) string {
 		if total == 0 {
 			return "—"

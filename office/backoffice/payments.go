@@ -6,7 +6,6 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -138,40 +137,6 @@ func (h *Handler) utcOffset(t time.Time) int {
 	return off
 }
 
-// pageNumber reads ?page=, 1 and up.
-func pageNumber(q url.Values) int {
-	p, _ := strconv.Atoi(q.Get("page"))
-	return min(max(p, 1), 100000)
-}
-
-// pager is the paging of a list page.
-type pager struct {
-	Page, Pages      int
-	PrevURL, NextURL string
-	Total            int
-}
-
-func newPager(path string, q url.Values, page, total, size int) pager {
-	p := pager{Page: page, Pages: max((total+size-1)/size, 1), Total: total}
-	link := func(n int) string {
-		v := url.Values{}
-		for k, vs := range q {
-			if k != "page" && len(vs) > 0 && vs[0] != "" {
-				v.Set(k, vs[0])
-			}
-		}
-		v.Set("page", strconv.Itoa(n))
-		return path + "?" + v.Encode()
-	}
-	if page > 1 {
-		p.PrevURL = link(page - 1)
-	}
-	if page < p.Pages {
-		p.NextURL = link(page + 1)
-	}
-	return p
-}
-
 // kioskOption is a kiosk in a filter's choices.
 type kioskOption struct{ ID, Name string }
 
@@ -248,18 +213,24 @@ func (h *Handler) servePayments(w http.ResponseWriter, r *http.Request, me *Staf
 		h.refuseFilter(w, r, me, err, "payments.html", "缴费台账", &data.Error, &data)
 		return
 	}
-	if data.Totals, err = h.store.LedgerTotals(ctx, lq); err != nil {
+	page := pageNumber(q)
+	if data.Totals, err = h.ledgerTotals(ctx, &lq, page); err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
-	page := pageNumber(q)
-	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
 	if data.Days, err = h.store.LedgerDays(ctx, lq); err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
 	data.Pager = newPager("/staff/payments", f.query(), page, data.Totals.Days, ledgerPage)
 	h.render(w, r, me, http.StatusOK, "payments.html", "缴费台账", data)
+}
+
+// ledgerTotals returns the totals of everything lq selects, and sets lq to
+// the rows of page.
+func (h *Handler) ledgerTotals(ctx context.Context, lq *office.LedgerQuery, page int) (office.LedgerTotals, error) {
+	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
+	return h.store.LedgerTotals(ctx, *lq)
 }
 
 // refuseFilter renders a list page with the filter's error above it and
@@ -304,12 +275,11 @@ func (h *Handler) servePaymentList(w http.ResponseWriter, r *http.Request, me *S
 		h.refuseFilter(w, r, me, err, "payment_list.html", "缴费明细", &data.Error, &data)
 		return
 	}
-	if data.Totals, err = h.store.LedgerTotals(ctx, lq); err != nil {
+	page := pageNumber(q)
+	if data.Totals, err = h.ledgerTotals(ctx, &lq, page); err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
-	page := pageNumber(q)
-	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
 	list, err := h.store.LedgerPayments(ctx, lq)
 	if err != nil {
 		h.internalError(w, r, me, err)
@@ -357,27 +327,17 @@ func (h *Handler) serveCash(w http.ResponseWriter, r *http.Request, me *Staff) {
 		data.Open = open
 	}
 	page := pageNumber(q)
-	// One more than a page tells whether there is a next one.
 	checks, err := h.store.CashChecks(ctx, office.CashQuery{KioskID: data.Kiosk, Limit: ledgerPage + 1, Offset: (page - 1) * ledgerPage})
 	if err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
-	total := (page-1)*ledgerPage + len(checks)
-	if len(checks) > ledgerPage {
-		checks = checks[:ledgerPage]
-	}
-	data.Checks = checks
-	for _, c := range checks {
+	data.Checks, data.Pager = probedPage(checks, "/staff/payments/cash", url.Values{"kiosk": {data.Kiosk}}, page, ledgerPage)
+	for _, c := range data.Checks {
 		if c.DifferenceFen() != 0 {
 			data.Mismatches++
 		}
 	}
-	v := url.Values{}
-	if data.Kiosk != "" {
-		v.Set("kiosk", data.Kiosk)
-	}
-	data.Pager = newPager("/staff/payments/cash", v, page, total, ledgerPage)
 	h.render(w, r, me, http.StatusOK, "cash.html", "现金清点", data)
 }
 
@@ -425,16 +385,7 @@ func (h *Handler) showIncomplete(w http.ResponseWriter, r *http.Request, me *Sta
 		h.internalError(w, r, me, err)
 		return
 	}
-	total := (page-1)*ledgerPage + len(list)
-	if len(list) > ledgerPage {
-		list = list[:ledgerPage]
-	}
-	data.Entries = list
-	v := url.Values{}
-	if data.State != "" {
-		v.Set("state", data.State)
-	}
-	data.Pager = newPager("/staff/payments/incomplete", v, page, total, ledgerPage)
+	data.Entries, data.Pager = probedPage(list, "/staff/payments/incomplete", url.Values{"state": {data.State}}, page, ledgerPage)
 	h.render(w, r, me, status, "incomplete.html", "未完成缴费", data)
 }
 

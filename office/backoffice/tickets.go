@@ -94,10 +94,7 @@ func (h *Handler) row(d *directory, t office.TicketInfo, now time.Time) ticketRo
 type ticketList struct {
 	Filter      office.TicketFilter
 	Rows        []ticketRow
-	Total       int
-	Page, Pages int
-	PrevURL     string
-	NextURL     string
+	Pager       pager
 	States      []string
 	Categories  []string
 	Dir         *directory
@@ -117,9 +114,7 @@ func (h *Handler) ticketFilter(q url.Values, me *Staff) (office.TicketFilter, in
 	if !me.Desk() {
 		f.Unit = me.User.Unit
 	}
-	page, _ := strconv.Atoi(q.Get("page"))
-	page = max(page, 1)
-	page = min(page, 100000)
+	page := pageNumber(q)
 	f.Offset = (page - 1) * f.Limit
 	return f, page
 }
@@ -150,14 +145,10 @@ func filterQuery(f office.TicketFilter, unitLocked bool) url.Values {
 }
 
 func (h *Handler) serveTickets(w http.ResponseWriter, r *http.Request, me *Staff) {
-	q := r.URL.Query()
-	// A ticket number typed into the search box opens the ticket.
-	if n := strings.ToUpper(strings.TrimSpace(q.Get("q"))); n != "" {
-		if kind, ok := bianmin.ServiceNumberKind(n); ok && kind == bianmin.KindTicket {
-			http.Redirect(w, r, "/staff/tickets/"+n, http.StatusSeeOther)
-			return
-		}
+	if openNumber(w, r, bianmin.KindTicket, "/staff/tickets/") {
+		return
 	}
+	q := r.URL.Query()
 	f, pageNo := h.ticketFilter(q, me)
 	d, err := h.directory(r.Context())
 	if err != nil {
@@ -166,31 +157,17 @@ func (h *Handler) serveTickets(w http.ResponseWriter, r *http.Request, me *Staff
 	}
 	res, err := h.store.Tickets(r.Context(), f)
 	if err != nil {
-		if bianmin.ErrorCode(err) == bianmin.EINVALID {
-			h.message(w, r, me, http.StatusBadRequest, "筛选条件无效", err.Error())
-			return
-		}
-		h.internalError(w, r, me, err)
+		h.listFailed(w, r, me, err)
 		return
 	}
-	data := ticketList{Filter: f, Total: res.Total, Page: pageNo, Pages: (res.Total + f.Limit - 1) / f.Limit,
-		States: bianmin.TicketStates, Categories: bianmin.ReportCategories, Dir: d, UnitLocked: !me.Desk(), Query: q.Get("q")}
+	data := ticketList{Filter: f, States: bianmin.TicketStates, Categories: bianmin.ReportCategories, Dir: d,
+		UnitLocked: !me.Desk(), Query: q.Get("q")}
 	for _, t := range res.Tickets {
 		data.Rows = append(data.Rows, h.row(d, t, f.Now))
 	}
 	fq := filterQuery(f, data.UnitLocked)
 	data.FilterQuery = fq.Encode()
-	link := func(p int) string {
-		v := filterQuery(f, data.UnitLocked)
-		v.Set("page", strconv.Itoa(p))
-		return "/staff/tickets?" + v.Encode()
-	}
-	if pageNo > 1 {
-		data.PrevURL = link(pageNo - 1)
-	}
-	if pageNo < data.Pages {
-		data.NextURL = link(pageNo + 1)
-	}
+	data.Pager = newPager("/staff/tickets", fq, pageNo, res.Total, f.Limit)
 	h.render(w, r, me, http.StatusOK, "tickets.html", "工单", data)
 }
 
@@ -219,16 +196,6 @@ var ticketActions = map[string]string{
 	"accept": bianmin.StateAccepted, "dispatch": bianmin.StateDispatched, "resolve": bianmin.StateResolved,
 	"callback": bianmin.StateCalledBack, "close": bianmin.StateClosed, "reopen": bianmin.StateReopened,
 	"duplicate": bianmin.StateDuplicate,
-}
-
-// ticketActionOf is the action name of a target state.
-func ticketActionOf(state string) string {
-	for a, s := range ticketActions {
-		if s == state {
-			return a
-		}
-	}
-	return ""
 }
 
 // allowedTicketStates are the states me may move a ticket in state to:
