@@ -3,7 +3,6 @@ package sqlite
 import (
 	"context"
 	"database/sql"
-	"strings"
 	"time"
 
 	"bianmin"
@@ -63,10 +62,7 @@ func (s *Store) Tickets(ctx context.Context, f office.TicketFilter) (office.Tick
 		add("state IN ('dispatched', 'reopened') AND deadline < ?", formatTime(f.Now))
 		from, order = "tickets INDEXED BY tickets_deadline", "deadline, rowid"
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	cond := whereClause(where)
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM "+from+cond, args...).Scan(&page.Total); err != nil {
 			return err
@@ -107,10 +103,7 @@ func (s *Store) Applications(ctx context.Context, f office.ApplicationFilter) (o
 	if f.RefundDue {
 		where = append(where, "refund_due_fen > 0")
 	}
-	cond := ""
-	if len(where) > 0 {
-		cond = " WHERE " + strings.Join(where, " AND ")
-	}
+	cond := whereClause(where)
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		if err := tx.QueryRowContext(ctx, "SELECT count(*) FROM applications"+cond, args...).Scan(&page.Total); err != nil {
 			return err

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"strings"
 	"time"
 
 	"bianmin"
@@ -28,18 +27,7 @@ func ledgerWhere(q office.LedgerQuery) (string, []any) {
 			args = append(args, f.value)
 		}
 	}
-	return " WHERE " + strings.Join(where, " AND "), args
-}
-
-// page appends LIMIT and OFFSET; SQLite needs a LIMIT for an OFFSET.
-func page(query string, args []any, limit, offset int) (string, []any) {
-	if limit <= 0 && offset <= 0 {
-		return query, args
-	}
-	if limit <= 0 {
-		limit = -1
-	}
-	return query + " LIMIT ? OFFSET ?", append(args, limit, offset)
+	return whereClause(where), args
 }
 
 // dayModifier shifts stored UTC times into the query's zone for date().
@@ -191,10 +179,7 @@ func (s *Store) CashChecks(ctx context.Context, q office.CashQuery) ([]office.Ca
 		c.staff, c.seq, coalesce(k.name, ''),
 		(SELECT max(e.seq) FROM cash_collections e WHERE e.kiosk_id = c.kiosk_id AND e.seq < c.seq)
 		FROM cash_collections c LEFT JOIN kiosks k ON k.id = c.kiosk_id`
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query, args = page(query+" ORDER BY c.created DESC, c.kiosk_id, c.seq DESC", args, q.Limit, q.Offset)
+	query, args = page(query+whereClause(where)+" ORDER BY c.created DESC, c.kiosk_id, c.seq DESC", args, q.Limit, q.Offset)
 	out := []office.CashCheck{}
 	err := s.view(ctx, func(tx *sql.Tx) error {
 		var prevs []sql.NullInt64
@@ -341,11 +326,7 @@ func (s *Store) IncompleteEntries(ctx context.Context, q office.IncompleteQuery)
 	if q.KioskID != "" {
 		where, args = append(where, "i.kiosk_id = ?"), append(args, q.KioskID)
 	}
-	query := incompleteQuery
-	if len(where) > 0 {
-		query += " WHERE " + strings.Join(where, " AND ")
-	}
-	query, args = page(query+" ORDER BY s.action IS NOT NULL, i.created DESC, i.kiosk_id, i.seq DESC", args, q.Limit, q.Offset)
+	query, args := page(incompleteQuery+whereClause(where)+" ORDER BY s.action IS NOT NULL, i.created DESC, i.kiosk_id, i.seq DESC", args, q.Limit, q.Offset)
 	rows, err := s.ro.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"strings"
 	"time"
 
 	"bianmin/office"
@@ -71,15 +70,8 @@ func (s *Store) Records(ctx context.Context, f office.RecordFilter) ([]office.St
 		where = append(where, "seq > ?")
 		args = append(args, f.AfterSeq)
 	}
-	q := "SELECT kiosk_id, id, seq, kind, schema, created, data, received_at FROM records"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY kiosk_id, seq, id"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
+	q, args := page("SELECT kiosk_id, id, seq, kind, schema, created, data, received_at FROM records"+
+		whereClause(where)+" ORDER BY kiosk_id, seq, id", args, f.Limit, 0)
 	rows, err := s.ro.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

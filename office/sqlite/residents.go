@@ -331,17 +331,13 @@ func (s *Store) Payment(ctx context.Context, receipt string) (office.PaymentInfo
 // list runs a ListFilter query over table and scans each row with scan,
 // which receives the origin columns' destinations first.
 func list[T any](ctx context.Context, s *Store, f office.ListFilter, table, columns string, scan func(*T) []any, origin func(*T) *office.Origin) ([]T, error) {
-	q := "SELECT kiosk_id, record_id, created, received_at, " + columns + " FROM " + table
+	var where []string
 	var args []any
 	if f.KioskID != "" {
-		q += " WHERE kiosk_id = ?"
-		args = append(args, f.KioskID)
+		where, args = append(where, "kiosk_id = ?"), append(args, f.KioskID)
 	}
-	q += " ORDER BY created, kiosk_id, seq"
-	if f.Limit > 0 {
-		q += " LIMIT ?"
-		args = append(args, f.Limit)
-	}
+	q, args := page("SELECT kiosk_id, record_id, created, received_at, "+columns+" FROM "+table+
+		whereClause(where)+" ORDER BY created, kiosk_id, seq", args, f.Limit, 0)
 	rows, err := s.ro.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, err

@@ -293,11 +293,7 @@ func (s *Store) AuditLog(ctx context.Context, f office.AuditFilter) ([]office.Au
 	if f.BeforeID > 0 {
 		where, args = append(where, "id < ?"), append(args, f.BeforeID)
 	}
-	q := "SELECT id, at, actor, role, action, subject, before, after, ip FROM audit_log"
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY id DESC LIMIT ?"
+	q := "SELECT id, at, actor, role, action, subject, before, after, ip FROM audit_log" + whereClause(where) + " ORDER BY id DESC LIMIT ?"
 	rows, err := s.ro.QueryContext(ctx, q, append(args, limit)...)
 	if err != nil {
 		return nil, err
