@@ -20,6 +20,7 @@ var actionLabels = map[string]string{
 	"ticket.duplicate":   "标记重复工单",
 	"application.accept": "受理申请", "application.issue": "制证完成", "application.collect": "确认领取",
 	"application.reject": "驳回申请", "application.reveal_id": "查看完整身份证号",
+	"kiosk.config": "发布自助机统一设置",
 }
 
 // auditActionLabel names an action; pages added later may register theirs

@@ -227,6 +227,8 @@ func (h *Handler) routes() []route {
 		{"GET /staff/kiosks", adminOnly, "自助机", h.serveFleet},
 		{"POST /staff/kiosks/codes", adminOnly, "", h.issueCode},
 		{"POST /staff/kiosks/{id}/revoke", adminOnly, "", h.revokeKiosk},
+		{"GET /staff/kiosks/config", adminOnly, "", h.serveKioskConfig},
+		{"POST /staff/kiosks/config", adminOnly, "", h.publishKioskConfig},
 		{"GET /staff/export", deskRoles, "导出", h.serveExport},
 		{"GET /staff/export/tickets.csv", deskRoles, "", h.exportTickets},
 		{"GET /staff/export/payments.csv", deskRoles, "", h.exportPayments},
