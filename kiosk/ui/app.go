@@ -439,10 +439,5 @@ func big(obj fyne.CanvasObject) fyne.CanvasObject {
 
 // navBar is the bottom row of every inner screen: back and home.
 func (a *App) navBar(extra ...fyne.CanvasObject) fyne.CanvasObject {
-	objs := []fyne.CanvasObject{
-		big(a.button(tr("common.back"), widget.MediumImportance, a.Back)),
-		big(a.button(tr("common.home"), widget.MediumImportance, a.Home)),
-		layout.NewSpacer(),
-	}
-	return container.NewHBox(append(objs, extra...)...)
+	return a.stepBar(a.Back, extra...)
 }

@@ -131,9 +131,7 @@ func (s *checkoutScreen) check() {
 var errNoPayments = errors.New("payments are not wired")
 
 // shown reports whether the checkout is the screen on top.
-func (s *checkoutScreen) shown() bool {
-	return len(s.app.stack) > 0 && s.app.Current() == Screen(s)
-}
+func (s *checkoutScreen) shown() bool { return s.app.showing(s) }
 
 func (s *checkoutScreen) refresh() {
 	if s.shown() {
@@ -143,9 +141,7 @@ func (s *checkoutScreen) refresh() {
 
 func (s *checkoutScreen) build() fyne.CanvasObject {
 	a := s.app
-	title := widget.NewLabelWithStyle(tr("checkout.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
-	top := container.NewVBox(title, s.summary())
+	top := container.NewVBox(screenTitle(tr("checkout.title")), s.summary())
 	msg := wrapLabel(s.message)
 	msg.Importance = widget.DangerImportance
 	var body fyne.CanvasObject
@@ -155,8 +151,7 @@ func (s *checkoutScreen) build() fyne.CanvasObject {
 	case checkoutChoose:
 		body, actions = s.chooseBody()
 	case checkoutNotice:
-		notice := widget.NewLabelWithStyle(tr("checkout.no_change"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		notice.SizeName = "headingText"
+		notice := centred(tr("checkout.no_change"), fyne.TextStyle{Bold: true}, "headingText")
 		notice.Importance = widget.WarningImportance
 		body = container.NewVBox(notice,
 			wrapLabel(tr("checkout.no_change_body", map[string]any{"Limit": bianmin.FormatYuan(a.deps.Config().Cash.OverpayLimitFen)})),
@@ -177,21 +172,18 @@ func (s *checkoutScreen) build() fyne.CanvasObject {
 		}
 		actions = []fyne.CanvasObject{big(s.cancel)}
 	case checkoutScan:
-		hint := widget.NewLabelWithStyle(tr("checkout.scan_hint"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		hint.SizeName = "subHeadingText"
+		hint := centred(tr("checkout.scan_hint"), fyne.TextStyle{Bold: true}, "subHeadingText")
 		body = container.NewVBox(hint, wrapLabel(tr("checkout.scan_where")))
 		s.cancel = a.button(tr("checkout.other_method"), widget.MediumImportance, s.backToChoose)
 		actions = []fyne.CanvasObject{big(s.cancel)}
 	case checkoutPaying:
 		nav = false
-		wait := widget.NewLabelWithStyle(tr("checkout.paying"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		wait.SizeName = "subHeadingText"
+		wait := centred(tr("checkout.paying"), fyne.TextStyle{Bold: true}, "subHeadingText")
 		body = wait
 		msg.Importance = widget.MediumImportance
 	case checkoutVoucher:
 		nav = false
-		head := widget.NewLabelWithStyle(tr("checkout.voucher_title"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-		head.SizeName = "headingText"
+		head := centred(tr("checkout.voucher_title"), fyne.TextStyle{Bold: true}, "headingText")
 		lines := []fyne.CanvasObject{head,
 			wrapLabel(tr("checkout.voucher_body", map[string]any{"Paid": bianmin.FormatYuan(s.voucher.PaidFen)})),
 			widget.NewLabelWithStyle(s.voucher.Receipt, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})}
@@ -281,10 +273,8 @@ func (s *checkoutScreen) cashBody() fyne.CanvasObject {
 	if left < 0 {
 		left = 0
 	}
-	insert := widget.NewLabelWithStyle(tr("checkout.insert"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	insert.SizeName = "subHeadingText"
-	paid := widget.NewLabelWithStyle(tr("checkout.paid", map[string]any{"Amount": bianmin.FormatYuan(s.paid)}), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	paid.SizeName = "headingText"
+	insert := centred(tr("checkout.insert"), fyne.TextStyle{Bold: true}, "subHeadingText")
+	paid := centred(tr("checkout.paid", map[string]any{"Amount": bianmin.FormatYuan(s.paid)}), fyne.TextStyle{Bold: true}, "headingText")
 	rest := widget.NewLabelWithStyle(tr("checkout.left", map[string]any{"Amount": bianmin.FormatYuan(left)}), fyne.TextAlignCenter, fyne.TextStyle{})
 	objs := []fyne.CanvasObject{insert, paid, rest, wrapLabel(tr("checkout.no_change"))}
 	if s.fault != nil {
@@ -371,12 +361,7 @@ func (s *checkoutScreen) finish(p kiosk.Paid) {
 	}
 	// The checkout is done with: back from the next screen must not return
 	// to it, and the session's end has nothing of it to settle.
-	for i := len(a.stack) - 1; i > 0; i-- {
-		if a.stack[i] == Screen(s) {
-			a.stack = append(a.stack[:i], a.stack[i+1:]...)
-			break
-		}
-	}
+	a.unstack(s)
 	s.done(p)
 }
 

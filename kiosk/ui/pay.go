@@ -40,6 +40,7 @@ type payScreen struct {
 	busy    bool
 	left    bool
 	waiting context.CancelFunc // ends a card wait
+	pg      pager              // of the billers
 
 	// for tests
 	billers map[string]*widget.Button
@@ -80,8 +81,7 @@ func (s *payScreen) letterPad(press func(string)) (fyne.CanvasObject, map[string
 
 func (s *payScreen) build() fyne.CanvasObject {
 	a := s.app
-	title := widget.NewLabelWithStyle(tr("pay.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
+	title := screenTitle(tr("pay.title"))
 	msg := wrapLabel(s.message)
 	msg.Importance = widget.DangerImportance
 	var body fyne.CanvasObject
@@ -96,10 +96,7 @@ func (s *payScreen) build() fyne.CanvasObject {
 	case payBill:
 		body, extra = s.billBody()
 	}
-	back := a.button(tr("common.back"), widget.MediumImportance, s.backward)
-	home := a.button(tr("common.home"), widget.MediumImportance, a.Home)
-	bottom := container.NewHBox(append([]fyne.CanvasObject{big(back), big(home), layout.NewSpacer()}, extra...)...)
-	return container.NewBorder(container.NewVBox(title, s.summary()), bottom, nil, nil,
+	return container.NewBorder(container.NewVBox(title, s.summary()), a.stepBar(s.backward, extra...), nil, nil,
 		container.NewVBox(body, msg, layout.NewSpacer()))
 }
 
@@ -115,18 +112,21 @@ func (s *payScreen) summary() fyne.CanvasObject {
 }
 
 func (s *payScreen) billerBody() fyne.CanvasObject {
-	a := s.app
 	s.billers = map[string]*widget.Button{}
-	var objs []fyne.CanvasObject
+	var names []string
 	for _, b := range bianmin.Billers {
-		btn := a.button(b.Name, widget.MediumImportance, func() {
-			s.biller = b.ID
-			s.goTo(payAccount)
-		})
-		s.billers[b.Name] = btn
-		objs = append(objs, btn)
+		names = append(names, b.Name)
 	}
-	return container.NewVBox(widget.NewLabel(tr("pay.choose_biller")), container.NewGridWrap(fyne.NewSize(320, 120), objs...))
+	pick := func(name string) {
+		for _, b := range bianmin.Billers {
+			if b.Name == name {
+				s.biller = b.ID
+			}
+		}
+		s.goTo(payAccount)
+	}
+	return container.NewVBox(widget.NewLabel(tr("pay.choose_biller")),
+		s.app.optionGrid(&s.pg, fyne.NewSize(320, 120), names, pick, nil, s.billers))
 }
 
 func (s *payScreen) accountBody() (fyne.CanvasObject, []fyne.CanvasObject) {
@@ -278,7 +278,7 @@ func (s *payScreen) found(found kiosk.FoundBill, err error) {
 }
 
 func (s *payScreen) refresh() {
-	if len(s.app.stack) > 0 && s.app.Current() == Screen(s) {
+	if s.app.showing(s) {
 		s.app.render()
 	}
 }
@@ -360,12 +360,7 @@ func (s *payScreen) checkout() {
 	o := kiosk.Order{Biller: b.Biller, Account: b.Account, Period: b.Period, DueFen: b.AmountFen, Offline: s.bill.Offline}
 	a.Push(newCheckout(a, o, func(p kiosk.Paid) {
 		// The filled form is done with: back from the receipt goes home.
-		for i := len(a.stack) - 1; i > 0; i-- {
-			if a.stack[i] == Screen(s) {
-				a.stack = append(a.stack[:i], a.stack[i+1:]...)
-				break
-			}
-		}
+		a.unstack(s)
 		done := &payDoneScreen{app: a, paid: p, status: tr("print.printing")}
 		a.Push(done)
 		done.print()
@@ -395,28 +390,19 @@ func (s *payDoneScreen) printed(err error) {
 	} else {
 		s.status = tr("pay.slip_printed")
 	}
-	if len(s.app.stack) > 0 && s.app.Current() == Screen(s) {
+	if s.app.showing(s) {
 		s.app.render()
 	}
 }
 
 func (s *payDoneScreen) build() fyne.CanvasObject {
-	a := s.app
 	p := s.paid.Payment
-	head := widget.NewLabelWithStyle(tr("pay.done"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	head.SizeName = "headingText"
-	num := widget.NewLabelWithStyle(p.Receipt, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
-	num.SizeName = "subHeadingText"
-	lines := []fyne.CanvasObject{head, widget.NewLabelWithStyle(tr("pay.receipt_number"), fyne.TextAlignCenter, fyne.TextStyle{}), num,
-		widget.NewLabel(tr("pay.paid_line", map[string]any{"Paid": bianmin.FormatYuan(p.PaidFen), "Due": bianmin.FormatYuan(p.DueFen)}))}
+	lines := append(doneHeader(tr("pay.done"), tr("pay.receipt_number"), p.Receipt, "subHeadingText"),
+		widget.NewLabel(tr("pay.paid_line", map[string]any{"Paid": bianmin.FormatYuan(p.PaidFen), "Due": bianmin.FormatYuan(p.DueFen)})))
 	if p.Credit > 0 {
 		lines = append(lines, wrapLabel(tr("pay.credit_line", map[string]any{"Credit": bianmin.FormatYuan(p.Credit)})))
 	}
-	lines = append(lines, wrapLabel(s.status))
-	s.rate = a.button(tr("rating.ask"), widget.HighImportance, func() {
-		a.Push(&ratingScreen{app: a, record: s.paid.Record, service: bianmin.KindPayment})
-	})
-	s.home = a.button(tr("common.home"), widget.MediumImportance, a.EndSession)
-	lines = append(lines, container.NewGridWithColumns(2, big(s.home), big(s.rate)))
-	return container.NewVBox(lines...)
+	var row fyne.CanvasObject
+	s.home, s.rate, row = s.app.doneButtons(s.paid.Record, bianmin.KindPayment)
+	return container.NewVBox(append(lines, wrapLabel(s.status), row)...)
 }

@@ -58,8 +58,7 @@ func (s *reportScreen) build() fyne.CanvasObject {
 		}
 		s.grid = grid
 	}
-	title := widget.NewLabelWithStyle(tr("report.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
+	title := screenTitle(tr("report.title"))
 	prompt := widget.NewLabelWithStyle(tr(fmt.Sprintf("report.step%d", s.step)), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	summary := wrapLabel(s.summary())
 	errLabel := wrapLabel(s.error)
@@ -125,9 +124,7 @@ func (s *reportScreen) build() fyne.CanvasObject {
 		}
 		extra = append(extra, big(s.next))
 	case stepPhone:
-		shown := widget.NewLabelWithStyle(group(s.t.Phone, 3, 7), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-		shown.SizeName = "headingText"
-		pad, keys := a.keypad(digits, 3, func(k string) { s.t.Phone = edit(s.t.Phone, k, 11); s.error = ""; a.render() })
+		shown, pad, keys := a.phonePad(&s.t.Phone, func() { s.error = ""; a.render() })
 		s.keys = keys
 		body = container.NewVBox(shown, pad)
 		s.next = a.button(tr("common.next_step"), widget.HighImportance, func() {
@@ -144,33 +141,12 @@ func (s *reportScreen) build() fyne.CanvasObject {
 		s.submit = a.button(tr("report.submit"), widget.HighImportance, s.send)
 		extra = append(extra, big(s.submit))
 	}
-	back := a.button(tr("common.back"), widget.MediumImportance, s.backward)
-	home := a.button(tr("common.home"), widget.MediumImportance, a.Home)
-	bottom := container.NewHBox(append([]fyne.CanvasObject{big(back), big(home), layout.NewSpacer()}, extra...)...)
-	return container.NewBorder(container.NewVBox(title, prompt, summary, errLabel), bottom, nil, nil, body)
+	return container.NewBorder(container.NewVBox(title, prompt, summary, errLabel), a.stepBar(s.backward, extra...), nil, nil, body)
 }
 
 // options lays out choices as large buttons, paged; selected ones are marked.
 func (s *reportScreen) options(values []string, pick func(string), selected []string) fyne.CanvasObject {
-	a := s.app
-	s.pg.per = 12
-	from, to := s.pg.window(len(values))
-	var objs []fyne.CanvasObject
-	for _, v := range values[from:to] {
-		imp := widget.MediumImportance
-		if indexOf(selected, v) >= 0 {
-			imp = widget.HighImportance
-		}
-		b := a.button(v, imp, func() { pick(v) })
-		s.choices[v] = b
-		objs = append(objs, b)
-	}
-	grid := container.NewGridWrap(fyne.NewSize(320, 110), objs...)
-	if len(values) <= s.pg.per {
-		return container.NewVBox(grid, layout.NewSpacer())
-	}
-	prev, next, label := a.pagerControls(&s.pg, len(values))
-	return container.NewBorder(nil, container.NewHBox(big(prev), label, big(next)), nil, nil, grid)
+	return s.app.optionGrid(&s.pg, fyne.NewSize(320, 110), values, pick, selected, s.choices)
 }
 
 func (s *reportScreen) forward() {
@@ -267,28 +243,18 @@ func (s *ticketDoneScreen) printed(err error) {
 	} else {
 		s.status = tr("report.slip_printed")
 	}
-	if s.app.Current() == Screen(s) {
+	if s.app.showing(s) {
 		s.app.render()
 	}
 }
 
 func (s *ticketDoneScreen) build() fyne.CanvasObject {
 	a := s.app
-	head := widget.NewLabelWithStyle(tr("report.queued"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	head.SizeName = "headingText"
-	num := widget.NewLabelWithStyle(s.t.Number, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
-	num.SizeName = "headingText"
-	var qr fyne.CanvasObject = layout.NewSpacer()
-	if img, err := qrImage(a.deps.Config().StatusURL(s.t.Number, s.t.Secret), 360); err == nil {
-		qr = img
-	}
-	s.rate = a.button(tr("rating.ask"), widget.HighImportance, func() {
-		a.Push(&ratingScreen{app: a, record: s.record, service: bianmin.KindTicket})
-	})
-	s.home = a.button(tr("common.home"), widget.MediumImportance, a.EndSession)
-	return container.NewVBox(head, widget.NewLabelWithStyle(tr("report.number"), fyne.TextAlignCenter, fyne.TextStyle{}),
-		num, qr, wrapLabel(tr("report.offline_ok")), wrapLabel(s.status),
-		container.NewGridWithColumns(2, big(s.home), big(s.rate)))
+	var row fyne.CanvasObject
+	s.home, s.rate, row = a.doneButtons(s.record, bianmin.KindTicket)
+	return container.NewVBox(append(doneHeader(tr("report.queued"), tr("report.number"), s.t.Number, "headingText"),
+		statusQR(a.deps.Config().StatusURL(s.t.Number, s.t.Secret), 360),
+		wrapLabel(tr("report.offline_ok")), wrapLabel(s.status), row)...)
 }
 
 func indexOf(list []string, v string) int {

@@ -105,7 +105,7 @@ func readerKey(err error) string {
 	return "tempid.reader_fault"
 }
 
-func (s *tempidScreen) shown() bool { return !s.left && s.app.Current() == Screen(s) }
+func (s *tempidScreen) shown() bool { return !s.left && s.app.showing(s) }
 
 func (s *tempidScreen) refresh() {
 	if s.shown() {
@@ -161,8 +161,7 @@ func (s *tempidScreen) backward() {
 
 func (s *tempidScreen) build() fyne.CanvasObject {
 	a := s.app
-	title := widget.NewLabelWithStyle(tr("tempid.title"), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	title.SizeName = "headingText"
+	title := screenTitle(tr("tempid.title"))
 	prompt := widget.NewLabelWithStyle(tr(stepPrompts[s.step]), fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	msg := wrapLabel("")
 	if s.msg != "" {
@@ -201,10 +200,7 @@ func (s *tempidScreen) build() fyne.CanvasObject {
 		s.pay = a.button(tr("tempid.pay", map[string]any{"Fee": bianmin.FormatYuan(bianmin.TempIDFeeFen)}), widget.HighImportance, s.startPayment)
 		extra = append(extra, big(s.pay))
 	}
-	back := a.button(tr("common.back"), widget.MediumImportance, s.backward)
-	home := a.button(tr("common.home"), widget.MediumImportance, a.Home)
-	bottom := container.NewHBox(append([]fyne.CanvasObject{big(back), big(home), layout.NewSpacer()}, extra...)...)
-	return container.NewBorder(container.NewVBox(title, prompt, msg), bottom, nil, nil, body)
+	return container.NewBorder(container.NewVBox(title, prompt, msg), a.stepBar(s.backward, extra...), nil, nil, body)
 }
 
 var stepPrompts = map[int]string{
@@ -429,13 +425,9 @@ func (s *tempidScreen) reasonBody() fyne.CanvasObject {
 }
 
 func (s *tempidScreen) phoneBody() fyne.CanvasObject {
-	a := s.app
-	shown := widget.NewLabelWithStyle(group(s.a.Phone, 3, 7), fyne.TextAlignCenter, fyne.TextStyle{Monospace: true})
-	shown.SizeName = "headingText"
-	pad, keys := a.keypad(digits, 3, func(k string) {
-		s.a.Phone = edit(s.a.Phone, k, 11)
+	shown, pad, keys := s.app.phonePad(&s.a.Phone, func() {
 		s.say("", nil)
-		a.render()
+		s.app.render()
 	})
 	s.keys = keys
 	return container.NewVBox(wrapLabel(tr("tempid.phone_hint")), shown, pad)
@@ -527,7 +519,7 @@ func (s *tempidDoneScreen) printed(err error) {
 		s.app.deps.Log.Warn("tempid: slip", "number", s.a.Number, "err", err)
 		s.status, s.reason = "tempid.no_slip", reasonKey(err)
 	}
-	if len(s.app.stack) > 0 && s.app.Current() == Screen(s) {
+	if s.app.showing(s) {
 		s.app.render()
 	}
 }
@@ -540,14 +532,6 @@ func (s *tempidDoneScreen) leave() {
 func (s *tempidDoneScreen) build() fyne.CanvasObject {
 	a := s.app
 	cfg := a.deps.Config()
-	head := widget.NewLabelWithStyle(tr("tempid.queued"), fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	head.SizeName = "headingText"
-	num := widget.NewLabelWithStyle(s.a.Number, fyne.TextAlignCenter, fyne.TextStyle{Bold: true, Monospace: true})
-	num.SizeName = "headingText"
-	var qr fyne.CanvasObject = layout.NewSpacer()
-	if img, err := qrImage(cfg.StatusURL(s.a.Number, s.a.Secret), 320); err == nil {
-		qr = img
-	}
 	status := tr(s.status)
 	if s.reason != "" {
 		status = tr(s.status, map[string]any{"Reason": tr(s.reason)})
@@ -556,13 +540,9 @@ func (s *tempidDoneScreen) build() fyne.CanvasObject {
 		"Place": cfg.TempID.Place, "Hours": cfg.TempID.Hours,
 		"Date": cfg.TempID.ReadyOn(s.paid.At.Local()).Format("2006-01-02"),
 	})
-	s.rate = a.button(tr("rating.ask"), widget.HighImportance, func() {
-		a.Push(&ratingScreen{app: a, record: s.record, service: bianmin.KindApplication})
-	})
-	s.home = a.button(tr("common.home"), widget.MediumImportance, a.EndSession)
-	return container.NewVBox(head,
-		widget.NewLabelWithStyle(tr("tempid.number"), fyne.TextAlignCenter, fyne.TextStyle{}), num,
+	var row fyne.CanvasObject
+	s.home, s.rate, row = a.doneButtons(s.record, bianmin.KindApplication)
+	return container.NewVBox(append(doneHeader(tr("tempid.queued"), tr("tempid.number"), s.a.Number, "headingText"),
 		wrapLabel(tr("tempid.paid", map[string]any{"Fee": bianmin.FormatYuan(s.paid.Payment.DueFen), "Receipt": s.paid.Payment.Receipt})),
-		qr, wrapLabel(collect), wrapLabel(status),
-		container.NewGridWithColumns(2, big(s.home), big(s.rate)))
+		statusQR(cfg.StatusURL(s.a.Number, s.a.Secret), 320), wrapLabel(collect), wrapLabel(status), row)...)
 }
