@@ -26,7 +26,8 @@ import (
 const SettingsKey = "kiosk"
 
 // Config is the kiosk's local configuration, edited in technician mode and saved
-// in the kiosk database.
+// in the kiosk database. The kiosk runs with the street office's central
+// settings laid over it (Overlay, Runtime.Config).
 type Config struct {
 	OfficeName    string        `json:"office_name"`
 	KioskName     string        `json:"kiosk_name"`
