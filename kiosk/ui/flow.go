@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"context"
+	"errors"
+	"time"
+
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
+
+	"bianmin/devices/idcard"
 )
 
 // What the service flows (report, pay, temporary ID, the checkout) are made
@@ -123,4 +129,25 @@ func (a *App) unstack(s Screen) {
 			return
 		}
 	}
+}
+
+// readCard waits within ctx for a card on the ID reader and reads it, off
+// the UI goroutine; use gets the card (or why there is none) there too, for
+// any further work with it, and returns what to do with the outcome on the
+// UI goroutine. That runs only if ctx was not cancelled meanwhile (the
+// resident moved on); cancel ends ctx once all is done.
+func (a *App) readCard(ctx context.Context, cancel context.CancelFunc, use func(card idcard.Card, err error) func()) {
+	a.deps.Async(func() {
+		defer cancel()
+		err := a.deps.IDReader.WaitCard(ctx, 300*time.Millisecond)
+		var card idcard.Card
+		if err == nil {
+			card, err = a.deps.IDReader.Read(ctx)
+		}
+		then := use(card, err)
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return
+		}
+		a.deps.UI(then)
+	})
 }

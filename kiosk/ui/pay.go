@@ -292,13 +292,7 @@ func (s *payScreen) waitCard() {
 	s.message = ""
 	a.render()
 	biller := s.biller
-	a.deps.Async(func() {
-		defer cancel()
-		err := a.deps.IDReader.WaitCard(ctx, 300*time.Millisecond)
-		var card idcard.Card
-		if err == nil {
-			card, err = a.deps.IDReader.Read(ctx)
-		}
+	a.readCard(ctx, cancel, func(card idcard.Card, err error) func() {
 		var homes []bianmin.Bill
 		if err == nil {
 			err = errCardName
@@ -306,14 +300,13 @@ func (s *payScreen) waitCard() {
 				homes, err = a.deps.HouseholdBills(ctx, biller, name)
 			}
 		}
-		cancelled := errors.Is(ctx.Err(), context.Canceled)
-		a.deps.UI(func() {
-			if s.left || s.step != payAccount || cancelled {
+		return func() {
+			if s.left || s.step != payAccount {
 				return
 			}
 			s.waiting = nil
 			s.households(homes, err)
-		})
+		}
 	})
 }
 

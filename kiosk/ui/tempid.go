@@ -248,21 +248,14 @@ func (s *tempidScreen) waitCard() {
 	ctx, cancel := context.WithTimeout(context.Background(), cardWait)
 	s.waiting = cancel
 	s.say("", nil)
-	a.deps.Async(func() {
-		defer cancel()
-		err := a.deps.IDReader.WaitCard(ctx, 300*time.Millisecond)
-		var card idcard.Card
-		if err == nil {
-			card, err = a.deps.IDReader.Read(ctx)
-		}
-		cancelled := errors.Is(ctx.Err(), context.Canceled)
-		a.deps.UI(func() {
-			if s.left || s.step != tidCard || cancelled {
+	a.readCard(ctx, cancel, func(card idcard.Card, err error) func() {
+		return func() {
+			if s.left || s.step != tidCard {
 				return
 			}
 			s.waiting = nil
 			s.cardRead(card, err)
-		})
+		}
 	})
 }
 
