@@ -43,9 +43,7 @@ func TestGuideChecklistEndToEnd(t *testing.T) {
 	k.Tap("评价本次服务")
 	k.Tap("非常满意")
 	k.Tap("提交评价")
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	ratings := o.Records(bianmin.KindRating)
 	if len(ratings) != 1 || !strings.Contains(string(ratings[0].Record.Data), `"record":"dibao-apply"`) {
 		t.Fatalf("officed holds ratings %v, want one of guide dibao-apply", ratings)

@@ -28,6 +28,7 @@ import (
 	"bianmin"
 	"bianmin/devices/escpos"
 	"bianmin/devices/sim"
+	"bianmin/devices/simtest"
 	"bianmin/kiosk"
 	"bianmin/kiosk/demo"
 	"bianmin/kiosk/ui"
@@ -186,11 +187,7 @@ func StartKiosk(t testing.TB, o *Office) *Kiosk {
 	k := &Kiosk{RT: rt, t: t, Printer: sim.NewPrinter(), IDCard: sim.NewIDCard(), Cash: sim.NewCash(), Scanner: sim.NewScanner(),
 		ui: make(chan func(), 1024)}
 	devs := filepath.Join(dir, "devices")
-	k.Bench, err = sim.Start(devs, k.Printer, k.IDCard, k.Cash, k.Scanner)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { k.Bench.Close() })
+	k.Bench = simtest.Start(t, devs, k.Printer, k.IDCard, k.Cash, k.Scanner)
 	if err := demo.Point(rt, devs); err != nil {
 		t.Fatal(err)
 	}
@@ -266,6 +263,30 @@ func (k *Kiosk) Sync() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	return k.RT.SyncNow(ctx)
+}
+
+// MustSync runs one full push and pull with officed and fails the test
+// when it does not succeed.
+func (k *Kiosk) MustSync() {
+	k.t.Helper()
+	if err := k.Sync(); err != nil {
+		k.t.Fatal(err)
+	}
+}
+
+// Do sends a control event to the simulators, as `kioskctl sim ctl` would
+// ("jam", "unplug cash" …), and fails the test when it is refused.
+func (k *Kiosk) Do(words ...string) string {
+	k.t.Helper()
+	return simtest.Do(k.t, k.Bench, words...)
+}
+
+// Scan holds code to the scanner's window.
+func (k *Kiosk) Scan(code string) {
+	k.t.Helper()
+	if err := k.Scanner.Scan(code); err != nil {
+		k.t.Fatal(err)
+	}
 }
 
 // Texts is everything a resident can read on the screen: labels, buttons,

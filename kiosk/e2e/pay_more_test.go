@@ -61,28 +61,20 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 		time.Sleep(200 * time.Millisecond)
 		return false
 	})
-	if err := k.Scanner.Scan(o.URL + "/status/T20261125-483920-0001?s=abcdefgh"); err != nil {
-		t.Fatal(err)
-	}
+	k.Scan(o.URL + "/status/T20261125-483920-0001?s=abcdefgh")
 	k.AwaitText("这不是付款码")
-	if err := k.Scanner.Scan("134567890123456785"); err != nil { // 5: insufficient balance
-		t.Fatal(err)
-	}
+	k.Scan("134567890123456785") // 5: insufficient balance
 	k.AwaitText("余额不足")
 	if k.Sees("缴费成功") || len(journal(t, k, store.PaymentPaid)) != 0 {
 		t.Fatal("a declined code completed the payment")
 	}
-	if err := k.Scanner.Scan("139967890123456780"); err != nil { // digits 3–4 "99": expired
-		t.Fatal(err)
-	}
+	k.Scan("139967890123456780") // digits 3–4 "99": expired
 	k.AwaitText("付款码已过期")
 	if k.Sees("缴费成功") || len(journal(t, k, store.PaymentPaid)) != 0 {
 		t.Fatal("an expired code completed the payment")
 	}
 	const confirmLater = "134567890123456786" // 6: paying, then success on the 2nd query
-	if err := k.Scanner.Scan(confirmLater); err != nil {
-		t.Fatal(err)
-	}
+	k.Scan(confirmLater)
 	k.AwaitText("缴费成功")
 	p := k.WaitPrinted("缴费收据")
 	flat := strings.Join(strings.Fields(p.Text), "")
@@ -108,15 +100,11 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 	findBill(t, k, "供热费", heatBill.Account)
 	k.Tap("去缴费")
 	k.Tap("付款码支付")
-	if err := k.Scanner.Scan(confirmLater); err != nil {
-		t.Fatal(err)
-	}
+	k.Scan(confirmLater)
 	k.AwaitText("付款码已使用")
 	// A code the resident never confirms: the kiosk cancels the order.
 	k.RT.PayWait = 200 * time.Millisecond
-	if err := k.Scanner.Scan("134567890123456788"); err != nil {
-		t.Fatal(err)
-	}
+	k.Scan("134567890123456788")
 	k.AwaitText("本次支付已撤销")
 	failed = journal(t, k, store.PaymentFailed)
 	if len(failed) != 4 {
@@ -126,17 +114,12 @@ func TestMobilePaymentEndToEnd(t *testing.T) {
 		t.Errorf("the unconfirmed order is %s at officed, want cancelled", s)
 	}
 	k.RT.PayWait = 5 * time.Second
-	if err := k.Scanner.Scan("284567890123456780"); err != nil { // Alipay, paid at once
-		t.Fatal(err)
-	}
+	k.Scan("284567890123456780") // Alipay, paid at once
 	k.AwaitText("缴费成功")
 	k.Tap("首页")
 
-	for range 2 {
-		if err := k.Sync(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	k.MustSync()
+	k.MustSync()
 	got := payments(t, o)
 	if len(got) != 2 {
 		t.Fatalf("officed holds %d payments, want 2: %+v", len(got), got)
@@ -158,9 +141,7 @@ func TestCashWorksOfflineMobileSaysWhy(t *testing.T) {
 	o := StartOffice(t)
 	importBills(t, o, heatBill)
 	k := StartKiosk(t, o)
-	if err := k.Sync(); err != nil { // pulls the bills feed
-		t.Fatal(err)
-	}
+	k.MustSync() // pulls the bills feed
 	o.Stop()
 	findBill(t, k, "供热费", heatBill.Account)
 	if !k.Sees("本机缓存的账单") || !k.Sees("应缴：37.50 元") {
@@ -182,52 +163,50 @@ func TestCashWorksOfflineMobileSaysWhy(t *testing.T) {
 		t.Fatal("sync succeeded with officed down")
 	}
 	o.Start()
-	for range 2 {
-		if err := k.Sync(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	k.MustSync()
+	k.MustSync()
 	got := payments(t, o)
 	if len(got) != 1 || !got[0].Offline || got[0].PaidFen != 5000 || got[0].Credit != 1250 {
 		t.Fatalf("officed's payments after it came back: %+v", got)
 	}
 }
 
+// startCashPayment starts officed with bill and a kiosk, and there starts
+// paying bill (of billerName) in cash: the acceptor takes notes when it
+// returns.
+func startCashPayment(t *testing.T, billerName string, bill bianmin.Bill) (*Office, *Kiosk) {
+	t.Helper()
+	o := StartOffice(t)
+	importBills(t, o, bill)
+	k := StartKiosk(t, o)
+	findBill(t, k, billerName, bill.Account)
+	k.Tap("去缴费")
+	k.Tap("现金")
+	k.Tap("我知道了，开始投币")
+	return o, k
+}
+
 // TestCashFaultsMidPayment: a jam and a removed stacker in the middle of a
 // payment are shown and stop nothing already credited; after they clear the
 // payment completes; the credited sum equals the notes stacked.
 func TestCashFaultsMidPayment(t *testing.T) {
-	o := StartOffice(t)
-	importBills(t, o, heatBill)
-	k := StartKiosk(t, o)
-	findBill(t, k, "供热费", heatBill.Account)
-	k.Tap("去缴费")
-	k.Tap("现金")
-	k.Tap("我知道了，开始投币")
+	_, k := startCashPayment(t, "供热费", heatBill)
 	insertBill(t, k, 1000)
 	k.AwaitText("已投入：10.00 元")
 
-	if _, err := k.Bench.Do("jam"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("jam")
 	k.AwaitText("收款机暂时故障")
 	if _, err := k.Cash.Bill(2000); err == nil {
 		t.Fatal("the jammed validator took a note")
 	}
-	if _, err := k.Bench.Do("jam", "clear"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("jam", "clear")
 	k.Await("the jam to clear on screen", func() bool { return !k.Sees("收款机暂时故障") })
 	insertBill(t, k, 1000)
 	k.AwaitText("已投入：20.00 元")
 
-	if _, err := k.Bench.Do("stacker", "removed"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("stacker", "removed")
 	k.AwaitText("收款机暂时故障")
-	if _, err := k.Bench.Do("stacker", "inserted"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("stacker", "inserted")
 	k.Await("the stacker fault to clear on screen", func() bool { return !k.Sees("收款机暂时故障") })
 	insertBill(t, k, 2000)
 	k.AwaitText("缴费成功")
@@ -240,25 +219,15 @@ func TestCashFaultsMidPayment(t *testing.T) {
 // payment; a coin dropped meanwhile waits in the acceptor's buffer and is
 // credited, once, when the cable is back; the payment then completes.
 func TestCashUnpluggedMidPayment(t *testing.T) {
-	o := StartOffice(t)
-	importBills(t, o, waterBill)
-	k := StartKiosk(t, o)
-	findBill(t, k, "水费", waterBill.Account)
-	k.Tap("去缴费")
-	k.Tap("现金")
-	k.Tap("我知道了，开始投币")
+	o, k := startCashPayment(t, "水费", waterBill)
 	insertBill(t, k, 2000)
 	k.AwaitText("已投入：20.00 元")
-	if _, err := k.Bench.Do("unplug", "cash"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("unplug", "cash")
 	k.AwaitText("收款机暂时故障")
 	if _, err := k.Cash.Coin(100); err != nil { // the acceptor is still powered and enabled
 		t.Fatal(err)
 	}
-	if _, err := k.Bench.Do("replug", "cash"); err != nil {
-		t.Fatal(err)
-	}
+	k.Do("replug", "cash")
 	k.AwaitText("已投入：21.00 元")
 	k.Await("the fault to clear", func() bool { return !k.Sees("收款机暂时故障") })
 	insertBill(t, k, 500)
@@ -267,9 +236,7 @@ func TestCashUnpluggedMidPayment(t *testing.T) {
 	if got := creditedSum(t, k); got != int64(totals.Stacked+totals.Coins) || got != 2600 {
 		t.Errorf("journal %d 分, acceptor took %d in notes and %d in coins", got, totals.Stacked, totals.Coins)
 	}
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	if got := payments(t, o); len(got) != 1 || got[0].PaidFen != 2600 || len(got[0].Notes) != 3 {
 		t.Fatalf("officed's payment %+v", got)
 	}

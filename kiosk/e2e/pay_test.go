@@ -198,11 +198,8 @@ func TestCashPaymentEndToEnd(t *testing.T) {
 	k.Tap("评价本次服务")
 	k.Tap("满意")
 	k.Tap("提交评价")
-	for range 2 {
-		if err := k.Sync(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	k.MustSync()
+	k.MustSync()
 	got := payments(t, o)
 	if len(got) != 1 {
 		t.Fatalf("officed holds %d payments, want 1", len(got))

@@ -65,12 +65,8 @@ func TestReportProgressAndRatingEndToEnd(t *testing.T) {
 	if err == nil {
 		t.Fatalf("officed knew the ticket before any sync: %+v", prog)
 	}
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Sync(); err != nil { // a second round sends nothing again
-		t.Fatal(err)
-	}
+	k.MustSync()
+	k.MustSync() // a second round sends nothing again
 	if n := len(o.Records(bianmin.KindTicket)); n != 1 {
 		t.Fatalf("officed holds %d tickets, want 1", n)
 	}
@@ -96,9 +92,7 @@ func TestReportProgressAndRatingEndToEnd(t *testing.T) {
 		Note: "已转供水公司", At: time.Now()}); err != nil {
 		t.Fatal(err)
 	}
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	ratings := o.Records(bianmin.KindRating)
 	tickets := o.Records(bianmin.KindTicket)
 	if len(ratings) != 1 || !strings.Contains(string(ratings[0].Record.Data), tickets[0].Record.ID) {
@@ -137,9 +131,7 @@ func TestReportWorksOfflineAndArrivesLater(t *testing.T) {
 		t.Fatalf("offline progress does not say the ticket waits for upload; screen:\n%s", k.Texts())
 	}
 	o.Start()
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	if n := len(o.Records(bianmin.KindTicket)); n != 1 {
 		t.Fatalf("officed holds %d tickets after it came back, want 1", n)
 	}

@@ -115,12 +115,8 @@ func TestTempIDByCardEndToEnd(t *testing.T) {
 			t.Errorf("slip prints %q", secret)
 		}
 	}
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
-	if err := k.Sync(); err != nil { // nothing is sent twice
-		t.Fatal(err)
-	}
+	k.MustSync()
+	k.MustSync() // nothing is sent twice
 	apps := applications(t, o)
 	pays := payments(t, o)
 	if len(apps) != 1 || len(pays) != 1 {
@@ -157,9 +153,7 @@ func TestTempIDByCardEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	ratings := o.Records(bianmin.KindRating)
 	if len(ratings) != 1 || !strings.Contains(string(ratings[0].Record.Data), o.Records(bianmin.KindApplication)[0].Record.ID) {
 		t.Fatalf("ratings %v: want one naming the application's record", ratings)
@@ -226,9 +220,7 @@ func TestTempIDByKeypadOfflineBadInput(t *testing.T) {
 		t.Fatal("sync succeeded with officed down")
 	}
 	o.Start()
-	if err := k.Sync(); err != nil {
-		t.Fatal(err)
-	}
+	k.MustSync()
 	apps := applications(t, o)
 	if len(apps) != 1 || apps[0].Number != number || apps[0].Source != "keypad" || apps[0].Name != "李淑华" || apps[0].Reason != "damaged" {
 		t.Fatalf("officed holds %+v, want the one application %s", apps, number)
