@@ -199,42 +199,53 @@ func (h *Handler) readLedger(q url.Values) (ledgerFilter, office.LedgerQuery, er
 	return f, lq, lq.Validate()
 }
 
+// ledgerSelection is what a ledger page reads from its request.
+type ledgerSelection struct {
+	filter ledgerFilter
+	kiosks []kioskOption
+	names  map[string]string // kiosk names by id
+	page   int
+	query  office.LedgerQuery  // the rows of page
+	totals office.LedgerTotals // of everything the filter selects
+}
+
+// selectLedger reads the ledger page q asks for, and the totals of its
+// filter. A filter staff must fix is EINVALID, returned with the filter and
+// the kiosks read for the form; any other error is the system's.
+func (h *Handler) selectLedger(ctx context.Context, q url.Values) (ledgerSelection, error) {
+	var sel ledgerSelection
+	var err error
+	if sel.kiosks, sel.names, err = h.kioskOptions(ctx); err != nil {
+		return sel, err
+	}
+	if sel.filter, sel.query, err = h.readLedger(q); err != nil {
+		return sel, err
+	}
+	sel.page = pageNumber(q)
+	sel.query.Limit, sel.query.Offset = ledgerPage, (sel.page-1)*ledgerPage
+	sel.totals, err = h.store.LedgerTotals(ctx, sel.query)
+	return sel, err
+}
+
 func (h *Handler) servePayments(w http.ResponseWriter, r *http.Request, me *Staff) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	kiosks, _, err := h.kioskOptions(ctx)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	f, lq, err := h.readLedger(q)
-	data := ledgerPageData{Filter: f, Kiosks: kiosks, Billers: billerOptions(), Methods: methods}
+	sel, err := h.selectLedger(ctx, r.URL.Query())
+	data := ledgerPageData{Filter: sel.filter, Kiosks: sel.kiosks, Billers: billerOptions(), Methods: methods, Totals: sel.totals}
 	if err != nil {
 		h.refuseFilter(w, r, me, err, "payments.html", "缴费台账", &data.Error, &data)
 		return
 	}
-	page := pageNumber(q)
-	if data.Totals, err = h.ledgerTotals(ctx, &lq, page); err != nil {
+	if data.Days, err = h.store.LedgerDays(ctx, sel.query); err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
-	if data.Days, err = h.store.LedgerDays(ctx, lq); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	data.Pager = newPager("/staff/payments", f.query(), page, data.Totals.Days, ledgerPage)
+	data.Pager = newPager("/staff/payments", sel.filter.query(), sel.page, data.Totals.Days, ledgerPage)
 	h.render(w, r, me, http.StatusOK, "payments.html", "缴费台账", data)
-}
-
-// ledgerTotals returns the totals of everything lq selects, and sets lq to
-// the rows of page.
-func (h *Handler) ledgerTotals(ctx context.Context, lq *office.LedgerQuery, page int) (office.LedgerTotals, error) {
-	lq.Limit, lq.Offset = ledgerPage, (page-1)*ledgerPage
-	return h.store.LedgerTotals(ctx, *lq)
 }
 
 // refuseFilter renders a list page with the filter's error above it and
 // no rows (422): a malformed filter is the user's to fix, not a failure.
+// Any other error is answered as the system's.
 func (h *Handler) refuseFilter(w http.ResponseWriter, r *http.Request, me *Staff, err error, tmpl, title string, msg *string, data any) {
 	if bianmin.ErrorCode(err) != bianmin.EINVALID {
 		h.internalError(w, r, me, err)
@@ -263,32 +274,21 @@ type dayPageData struct {
 
 func (h *Handler) servePaymentList(w http.ResponseWriter, r *http.Request, me *Staff) {
 	ctx := r.Context()
-	q := r.URL.Query()
-	_, names, err := h.kioskOptions(ctx)
-	if err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	f, lq, err := h.readLedger(q)
-	data := dayPageData{Filter: f, KioskName: names[f.Kiosk]}
+	sel, err := h.selectLedger(ctx, r.URL.Query())
+	data := dayPageData{Filter: sel.filter, KioskName: sel.names[sel.filter.Kiosk], Totals: sel.totals}
 	if err != nil {
 		h.refuseFilter(w, r, me, err, "payment_list.html", "缴费明细", &data.Error, &data)
 		return
 	}
-	page := pageNumber(q)
-	if data.Totals, err = h.ledgerTotals(ctx, &lq, page); err != nil {
-		h.internalError(w, r, me, err)
-		return
-	}
-	list, err := h.store.LedgerPayments(ctx, lq)
+	list, err := h.store.LedgerPayments(ctx, sel.query)
 	if err != nil {
 		h.internalError(w, r, me, err)
 		return
 	}
 	for _, p := range list {
-		data.Rows = append(data.Rows, paymentRow{PaymentInfo: p, KioskName: names[p.KioskID]})
+		data.Rows = append(data.Rows, paymentRow{PaymentInfo: p, KioskName: sel.names[p.KioskID]})
 	}
-	data.Pager = newPager("/staff/payments/list", f.query(), page, data.Totals.Count, ledgerPage)
+	data.Pager = newPager("/staff/payments/list", sel.filter.query(), sel.page, data.Totals.Count, ledgerPage)
 	h.render(w, r, me, http.StatusOK, "payment_list.html", "缴费明细", data)
 }
 
