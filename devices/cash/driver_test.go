@@ -160,6 +160,29 @@ func (r *rig) open(t *testing.T, cfg cash.Config) *cash.Driver {
 	return simtest.Open(t, cash.Open, cfg)
 }
 
+// enabled opens a driver on the rig's config and enables acceptance.
+func (r *rig) enabled(t *testing.T) *cash.Driver {
+	t.Helper()
+	d := r.open(t, r.config())
+	if err := d.Enable(ctx(t)); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// awaitAccepting waits until done holds of what the simulated acceptors
+// accept (bill, coin), and fails the test with what otherwise.
+func (r *rig) awaitAccepting(t *testing.T, what string, done func(bill, coin bool) bool) {
+	t.Helper()
+	deadline := time.Now().Add(wait)
+	for !done(r.sim.Accepting()) {
+		if time.Now().After(deadline) {
+			t.Fatal(what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 func (r *rig) do(t *testing.T, words ...string) string {
 	t.Helper()
 	return simtest.Do(t, r.bench, words...)
@@ -261,10 +284,7 @@ func TestOpenErrors(t *testing.T) {
 func TestBillAndCoinRoundTrips(t *testing.T) {
 	r := newRig(t)
 	r.sim.SetEscrowTimeout(300 * time.Millisecond)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	r.enabled(t)
 	type credit struct {
 		dev    cash.Device
 		typ    int
@@ -349,10 +369,7 @@ func TestBillAndCoinRoundTrips(t *testing.T) {
 
 func TestFaultsAreTypedEvents(t *testing.T) {
 	r := newRig(t)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	for _, tc := range []struct {
 		name   string
 		inject []string
@@ -419,10 +436,7 @@ func TestFaultsAreTypedEvents(t *testing.T) {
 
 func TestDeviceReset(t *testing.T) {
 	r := newRig(t)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	r.enabled(t)
 	r.do(t, "coin", "50")
 	r.do(t, "bill", "100")
 	r.sink.until(t, "coin and bill", func() bool { return len(r.sink.credits) == 2 })
@@ -438,13 +452,7 @@ func TestDeviceReset(t *testing.T) {
 		return k == 2
 	})
 	// The driver set the devices up again: they accept, and count from 1.
-	deadline := time.Now().Add(wait)
-	for bill, coin := r.sim.Accepting(); !bill || !coin; bill, coin = r.sim.Accepting() {
-		if time.Now().After(deadline) {
-			t.Fatal("devices not enabled again after reset")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	r.awaitAccepting(t, "devices not enabled again after reset", func(bill, coin bool) bool { return bill && coin })
 	r.do(t, "coin", "100")
 	r.do(t, "bill", "1000")
 	r.sink.until(t, "credits after reset", func() bool { return len(r.sink.credits) == 4 })
@@ -461,10 +469,7 @@ func TestDeviceReset(t *testing.T) {
 // raise the alarm.
 func TestEventsLostWhileUnplugged(t *testing.T) {
 	r := newRig(t)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	r.enabled(t)
 	r.do(t, "unplug", "cash")
 	r.sink.event(t, 0, cash.KindDisconnected)
 	for range 7 {
@@ -494,10 +499,7 @@ func TestEventsLostWhileUnplugged(t *testing.T) {
 func TestUnplugReplugLosesNothing(t *testing.T) {
 	r := newRig(t)
 	r.sim.SetEscrowTimeout(500 * time.Millisecond)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	amounts := []int{100, 500, 1000, 2000, 5000, 10000}
 	insert := func(i int) {
 		a := amounts[i%len(amounts)]
@@ -573,10 +575,7 @@ func TestUnplugReplugLosesNothing(t *testing.T) {
 // fails the acceptor takes no more cash.
 func TestSinkFailsOnceThenSucceeds(t *testing.T) {
 	r := newRig(t)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	r.sink.failNext(1)
 	r.do(t, "bill", "2000")
 	pending := r.sink.event(t, 0, cash.KindCreditPending)
@@ -584,13 +583,7 @@ func TestSinkFailsOnceThenSucceeds(t *testing.T) {
 		t.Errorf("pending event %+v", pending)
 	}
 	// Held: the clock stands still, so no retry yet.
-	deadline := time.Now().Add(wait)
-	for bill, _ := r.sim.Accepting(); bill; bill, _ = r.sim.Accepting() {
-		if time.Now().After(deadline) {
-			t.Fatal("acceptance not held while a credit is pending")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	r.awaitAccepting(t, "acceptance not held while a credit is pending", func(bill, _ bool) bool { return !bill })
 	if err := d.Ready(ctx(t)); !errors.Is(err, cash.ErrCreditPending) {
 		t.Errorf("Ready while pending = %v", err)
 	}
@@ -603,13 +596,7 @@ func TestSinkFailsOnceThenSucceeds(t *testing.T) {
 	}
 	r.clock.Advance(time.Second)
 	r.sink.until(t, "the credit", func() bool { return len(r.sink.credits) == 1 })
-	deadline = time.Now().Add(wait)
-	for bill, _ := r.sim.Accepting(); !bill; bill, _ = r.sim.Accepting() {
-		if time.Now().After(deadline) {
-			t.Fatal("acceptance not resumed after the credit was journaled")
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	r.awaitAccepting(t, "acceptance not resumed after the credit was journaled", func(bill, _ bool) bool { return bill })
 	time.Sleep(300 * time.Millisecond)
 	credits, _ := r.sink.snapshot()
 	if len(credits) != 1 || credits[0].Amount != 2000 || credits[0].Device != cash.Bill {
@@ -771,10 +758,7 @@ func TestReconnectBackoff(t *testing.T) {
 
 func TestDisableStillCreditsBillInFlight(t *testing.T) {
 	r := newRig(t)
-	d := r.open(t, r.config())
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	gate := make(chan struct{})
 	r.setPolicy(func(int) cash.Route { <-gate; return cash.Stack })
 	r.do(t, "bill", "1000")
