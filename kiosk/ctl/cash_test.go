@@ -1,12 +1,10 @@
 package ctl
 
 import (
-	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"reflect"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,26 +12,8 @@ import (
 	"bianmin/devices/simtest"
 )
 
-// cashOut is an output `cash test` writes while the test reads it.
-type cashOut struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (o *cashOut) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.Write(p)
-}
-
-func (o *cashOut) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.b.String()
-}
-
-// lines decodes the JSON lines written so far.
-func (o *cashOut) lines(t *testing.T) []map[string]any {
+// jsonLines decodes the JSON lines written so far.
+func (o *syncBuffer) jsonLines(t *testing.T) []map[string]any {
 	t.Helper()
 	var out []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(o.String()), "\n") {
@@ -49,10 +29,11 @@ func (o *cashOut) lines(t *testing.T) []map[string]any {
 	return out
 }
 
-func (o *cashOut) await(t *testing.T, n int) []map[string]any {
+// awaitJSON waits for n JSON lines and decodes them.
+func (o *syncBuffer) awaitJSON(t *testing.T, n int) []map[string]any {
 	t.Helper()
 	for end := time.Now().Add(10 * time.Second); time.Now().Before(end); time.Sleep(10 * time.Millisecond) {
-		if l := o.lines(t); len(l) >= n {
+		if l := o.jsonLines(t); len(l) >= n {
 			return l
 		}
 	}
@@ -69,9 +50,9 @@ func startCash(t *testing.T) (*sim.Bench, *sim.Cash, string) {
 }
 
 // runCashTest starts `kioskctl cash test` and waits until it accepts cash.
-func runCashTest(t *testing.T, args ...string) (stdout, stderr *cashOut, exit <-chan int) {
+func runCashTest(t *testing.T, args ...string) (stdout, stderr *syncBuffer, exit <-chan int) {
 	t.Helper()
-	stdout, stderr = &cashOut{}, &cashOut{}
+	stdout, stderr = &syncBuffer{}, &syncBuffer{}
 	done := make(chan int, 1)
 	go func() { done <- Main(append([]string{"cash", "test"}, args...), stdout, stderr) }()
 	for end := time.Now().Add(10 * time.Second); !strings.Contains(stderr.String(), "accepting cash on"); time.Sleep(10 * time.Millisecond) {
@@ -118,7 +99,7 @@ func TestCashTestPrintsEachEvent(t *testing.T) {
 		if _, err := b.Do(s.event...); err != nil {
 			t.Fatalf("%s: %v", s.name, err)
 		}
-		got := stdout.await(t, have+len(s.want))[have:]
+		got := stdout.awaitJSON(t, have+len(s.want))[have:]
 		have += len(s.want)
 		if !reflect.DeepEqual(got, s.want) {
 			t.Errorf("%s: lines %v, want %v", s.name, got, s.want)
