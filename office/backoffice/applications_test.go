@@ -171,17 +171,7 @@ func mustRecordID(t *testing.T, e *officeEnv, number string) string {
 
 func enrollAnother(t *testing.T, e *officeEnv, name string) office.Kiosk {
 	t.Helper()
-	code := office.NewEnrollCode()
-	hash, _ := office.HashEnrollCode(code)
-	now := e.clock.Now()
-	if err := e.store.AddEnrollCode(context.Background(), office.EnrollCode{Hash: hash, KioskName: name, Created: now, Expires: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
-	k, err := e.store.Enroll(context.Background(), office.Enrollment{CodeHash: hash, PublicKey: officetest.NewKiosk("").Pub, At: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return officetest.Enroll(t, e.store, name, officetest.NewKiosk("").Pub, e.clock.Now())
 }
 
 func TestAuditAndAccounts(t *testing.T) {

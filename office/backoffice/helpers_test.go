@@ -67,15 +67,8 @@ func newOffice(t testing.TB, cfg backoffice.Config, wire ...func(*sqlite.Store, 
 	if _, err := st.Publish(ctx, office.ClassGrid, items, officetest.T0); err != nil {
 		t.Fatal(err)
 	}
-	code := office.NewEnrollCode()
-	hash, _ := office.HashEnrollCode(code)
-	if err := st.AddEnrollCode(ctx, office.EnrollCode{Hash: hash, KioskName: "花园街道服务大厅 1号机", Created: officetest.T0, Expires: officetest.T0.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
 	k := officetest.NewKiosk("")
-	if e.kiosk, err = st.Enroll(ctx, office.Enrollment{CodeHash: hash, PublicKey: k.Pub, At: officetest.T0}); err != nil {
-		t.Fatal(err)
-	}
+	e.kiosk = officetest.Enroll(t, st, "花园街道服务大厅 1号机", k.Pub, officetest.T0)
 	k.Now = func() time.Time { return officetest.T0 }
 	e.sim = k
 	for _, u := range []struct{ name, role, unit string }{

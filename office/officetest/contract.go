@@ -81,7 +81,7 @@ func newKey(t *testing.T) ed25519.PublicKey {
 }
 
 // addCode stores a code for name valid for an hour from at and returns its hash.
-func addCode(t *testing.T, s office.Store, name string, at time.Time) [32]byte {
+func addCode(t testing.TB, s office.Store, name string, at time.Time) [32]byte {
 	t.Helper()
 	h, ok := office.HashEnrollCode(office.NewEnrollCode())
 	if !ok {
@@ -91,6 +91,18 @@ func addCode(t *testing.T, s office.Store, name string, at time.Time) [32]byte {
 		t.Fatalf("AddEnrollCode: %v", err)
 	}
 	return h
+}
+
+// Enroll enrolls a kiosk named name with public key pub directly in s,
+// through a one-time code issued at at, for tests that need records to come
+// from a kiosk without the sync API.
+func Enroll(t testing.TB, s office.Store, name string, pub ed25519.PublicKey, at time.Time) office.Kiosk {
+	t.Helper()
+	k, err := s.Enroll(context.Background(), office.Enrollment{CodeHash: addCode(t, s, name, at), PublicKey: pub, At: at})
+	if err != nil {
+		t.Fatalf("Enroll: %v", err)
+	}
+	return k
 }
 
 // enroll makes an enrolled kiosk.

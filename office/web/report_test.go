@@ -379,18 +379,8 @@ func TestReportRateLimit(t *testing.T) {
 // that come from kiosks.
 func enrolled(t *testing.T, s office.Store) office.Kiosk {
 	t.Helper()
-	ctx := context.Background()
-	h, _ := office.HashEnrollCode(office.NewEnrollCode())
-	now := time.Now()
-	if err := s.AddEnrollCode(ctx, office.EnrollCode{Hash: h, KioskName: "大厅1号机", Created: now, Expires: now.Add(time.Hour)}); err != nil {
-		t.Fatal(err)
-	}
 	pub, _, _ := ed25519.GenerateKey(rand.Reader)
-	k, err := s.Enroll(ctx, office.Enrollment{CodeHash: h, PublicKey: pub, At: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	return officetest.Enroll(t, s, "大厅1号机", pub, time.Now())
 }
 
 func TestStatusPage(t *testing.T) {
