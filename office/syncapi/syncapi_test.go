@@ -122,6 +122,21 @@ func post(t *testing.T, url string, body []byte) officetest.Response {
 	return resp
 }
 
+// refusedEnroll enrolls with code and wants it refused as a code (403
+// enroll_code) with a message that says why, and nothing stored.
+func (f *fixture) refusedEnroll(t *testing.T, code, why string) {
+	t.Helper()
+	before := f.counts(t)
+	resp, _ := officetest.NewKiosk(f.srv.URL).Enroll(context.Background(), code, "")
+	wantError(t, resp, http.StatusForbidden, "enroll_code")
+	if resp.Err != nil && !strings.Contains(resp.Err.Message, why) {
+		t.Errorf("message %q does not say %q", resp.Err.Message, why)
+	}
+	if after := f.counts(t); after != before {
+		t.Errorf("counts %+v → %+v", before, after)
+	}
+}
+
 func TestEnroll(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -144,30 +159,12 @@ func TestEnroll(t *testing.T) {
 		t.Errorf("stored kiosk %+v, %v", stored, err)
 	}
 
-	t.Run("reused code", func(t *testing.T) {
-		before := f.counts(t)
-		resp, _ := officetest.NewKiosk(f.srv.URL).Enroll(ctx, code, "")
-		wantError(t, resp, http.StatusForbidden, "enroll_code")
-		if !strings.Contains(resp.Err.Message, "already used") {
-			t.Errorf("message %q does not say the code was used", resp.Err.Message)
-		}
-		if after := f.counts(t); after != before {
-			t.Errorf("counts %+v → %+v", before, after)
-		}
-	})
+	t.Run("reused code", func(t *testing.T) { f.refusedEnroll(t, code, "already used") })
 	t.Run("expired code", func(t *testing.T) {
 		code := f.code(t, "late")
 		f.clock.Add(office.EnrollCodeTTL + time.Second)
 		defer f.clock.Add(-office.EnrollCodeTTL - time.Second)
-		before := f.counts(t)
-		resp, _ := officetest.NewKiosk(f.srv.URL).Enroll(ctx, code, "")
-		wantError(t, resp, http.StatusForbidden, "enroll_code")
-		if !strings.Contains(resp.Err.Message, "expired") {
-			t.Errorf("message %q does not say the code expired", resp.Err.Message)
-		}
-		if after := f.counts(t); after != before {
-			t.Errorf("counts %+v → %+v", before, after)
-		}
+		f.refusedEnroll(t, code, "expired")
 	})
 	t.Run("garbage keys do not use the code up", func(t *testing.T) {
 		code := f.code(t, "careful")
