@@ -103,6 +103,35 @@ func statusQR(url string, side float32) fyne.CanvasObject {
 	return layout.NewSpacer()
 }
 
+// slipStatus is what a screen that ends a service says of its slip, kept as
+// translation keys so that it reads right after a language switch.
+type slipStatus struct {
+	key    string // "print.printing", then the screen's printed or failed key
+	reason string // why the slip did not print (reasonKey), with the failed key
+}
+
+func (p slipStatus) String() string {
+	if p.reason == "" {
+		return tr(p.key)
+	}
+	return tr(p.key, map[string]any{"Reason": tr(p.reason)})
+}
+
+// printing is the status while the slip prints.
+var printing = slipStatus{key: "print.printing"}
+
+// slipPrinted records in *st how the slip of s printed — printedKey, or
+// failedKey with the reason — and shows it if s is on top.
+func (a *App) slipPrinted(s Screen, st *slipStatus, err error, printedKey, failedKey string) {
+	*st = slipStatus{key: printedKey}
+	if err != nil {
+		*st = slipStatus{key: failedKey, reason: reasonKey(err)}
+	}
+	if a.showing(s) {
+		a.render()
+	}
+}
+
 // doneButtons are the last row of a screen that ends a service: home, which
 // ends the session, and the rating of the service's record.
 func (a *App) doneButtons(record, service string) (home, rate *widget.Button, row fyne.CanvasObject) {

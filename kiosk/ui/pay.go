@@ -354,7 +354,7 @@ func (s *payScreen) checkout() {
 	a.Push(newCheckout(a, o, func(p kiosk.Paid) {
 		// The filled form is done with: back from the receipt goes home.
 		a.unstack(s)
-		done := &payDoneScreen{app: a, paid: p, status: tr("print.printing")}
+		done := &payDoneScreen{app: a, paid: p, slip: printing}
 		a.Push(done)
 		done.print()
 	}))
@@ -362,9 +362,9 @@ func (s *payScreen) checkout() {
 
 // payDoneScreen shows the completed payment and prints its receipt.
 type payDoneScreen struct {
-	app    *App
-	paid   kiosk.Paid
-	status string
+	app  *App
+	paid kiosk.Paid
+	slip slipStatus
 
 	rate *widget.Button
 	home *widget.Button
@@ -379,13 +379,8 @@ func (s *payDoneScreen) print() {
 func (s *payDoneScreen) printed(err error) {
 	if err != nil {
 		s.app.deps.Log.Warn("pay: receipt", "receipt", s.paid.Payment.Receipt, "err", err)
-		s.status = tr("pay.no_slip", map[string]any{"Reason": reason(err)})
-	} else {
-		s.status = tr("pay.slip_printed")
 	}
-	if s.app.showing(s) {
-		s.app.render()
-	}
+	s.app.slipPrinted(s, &s.slip, err, "pay.slip_printed", "pay.no_slip")
 }
 
 func (s *payDoneScreen) build() fyne.CanvasObject {
@@ -397,5 +392,5 @@ func (s *payDoneScreen) build() fyne.CanvasObject {
 	}
 	var row fyne.CanvasObject
 	s.home, s.rate, row = s.app.doneButtons(s.paid.Record, bianmin.KindPayment)
-	return container.NewVBox(append(lines, wrapLabel(s.status), row)...)
+	return container.NewVBox(append(lines, wrapLabel(s.slip.String()), row)...)
 }

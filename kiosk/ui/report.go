@@ -217,7 +217,7 @@ func (s *reportScreen) send() {
 		a.render()
 		return
 	}
-	done := &ticketDoneScreen{app: a, t: t, record: record, status: tr("print.printing")}
+	done := &ticketDoneScreen{app: a, t: t, record: record, slip: printing}
 	a.stack = a.stack[:len(a.stack)-1] // the filled form is not a place to go back to
 	a.Push(done)
 	slip, err := a.deps.TicketSlip(t, place, a.deps.Config())
@@ -230,7 +230,7 @@ type ticketDoneScreen struct {
 	app    *App
 	t      bianmin.Ticket
 	record string
-	status string
+	slip   slipStatus
 
 	rate *widget.Button
 	home *widget.Button
@@ -239,13 +239,8 @@ type ticketDoneScreen struct {
 func (s *ticketDoneScreen) printed(err error) {
 	if err != nil {
 		s.app.deps.Log.Warn("report: slip", "err", err)
-		s.status = tr("report.no_slip", map[string]any{"Reason": reason(err)})
-	} else {
-		s.status = tr("report.slip_printed")
 	}
-	if s.app.showing(s) {
-		s.app.render()
-	}
+	s.app.slipPrinted(s, &s.slip, err, "report.slip_printed", "report.no_slip")
 }
 
 func (s *ticketDoneScreen) build() fyne.CanvasObject {
@@ -254,7 +249,7 @@ func (s *ticketDoneScreen) build() fyne.CanvasObject {
 	s.home, s.rate, row = a.doneButtons(s.record, bianmin.KindTicket)
 	return container.NewVBox(append(doneHeader(tr("report.queued"), tr("report.number"), s.t.Number, "headingText"),
 		statusQR(a.deps.Config().StatusURL(s.t.Number, s.t.Secret), 360),
-		wrapLabel(tr("report.offline_ok")), wrapLabel(s.status), row)...)
+		wrapLabel(tr("report.offline_ok")), wrapLabel(s.slip.String()), row)...)
 }
 
 func indexOf(list []string, v string) int {

@@ -117,8 +117,8 @@ func TestReportFlowQueuesPrintsAndRates(t *testing.T) {
 	if !ok {
 		t.Fatalf("after submit: %T", f.app.Current())
 	}
-	if !strings.Contains(texts(f.win), tk.Number) || done.status != tr("report.slip_printed") {
-		t.Errorf("done screen: status %q", done.status)
+	if !strings.Contains(texts(f.win), tk.Number) || done.slip.String() != tr("report.slip_printed") {
+		t.Errorf("done screen: status %q", done.slip)
 	}
 	if len(f.prn.printed) != 1 {
 		t.Fatalf("%d slips printed", len(f.prn.printed))
@@ -170,8 +170,8 @@ func TestReportQueuedEvenWhenPrinterIsOut(t *testing.T) {
 		t.Fatal("ticket not queued while the printer is out")
 	}
 	done := f.app.Current().(*ticketDoneScreen)
-	if !strings.Contains(done.status, tr("reason.paper_end")) {
-		t.Errorf("done screen does not say why there is no slip: %q", done.status)
+	if !strings.Contains(done.slip.String(), tr("reason.paper_end")) {
+		t.Errorf("done screen does not say why there is no slip: %q", done.slip)
 	}
 	if !strings.Contains(texts(f.win), m.tickets[0].Number) {
 		t.Error("the number is not on screen")

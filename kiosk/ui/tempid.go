@@ -479,7 +479,7 @@ func (s *tempidScreen) startPayment() {
 		if len(a.stack) > 1 && a.Current() == Screen(s) {
 			a.drop(len(a.stack) - 1)
 		}
-		done := &tempidDoneScreen{app: a, a: *queued, paid: p, record: record, status: "print.printing"}
+		done := &tempidDoneScreen{app: a, a: *queued, paid: p, record: record, slip: printing}
 		a.Push(done)
 		done.print()
 	}))
@@ -493,8 +493,7 @@ type tempidDoneScreen struct {
 	a      bianmin.Application
 	paid   kiosk.Paid
 	record string
-	status string // translation key of the slip's state
-	reason string // why the slip did not print, translated when it failed
+	slip   slipStatus
 
 	rate, home *widget.Button
 }
@@ -506,15 +505,11 @@ func (s *tempidDoneScreen) print() {
 }
 
 func (s *tempidDoneScreen) printed(err error) {
-	s.status = "tempid.slip_printed"
 	if err != nil {
 		// The application stands: the number and QR are on screen.
 		s.app.deps.Log.Warn("tempid: slip", "number", s.a.Number, "err", err)
-		s.status, s.reason = "tempid.no_slip", reasonKey(err)
 	}
-	if s.app.showing(s) {
-		s.app.render()
-	}
+	s.app.slipPrinted(s, &s.slip, err, "tempid.slip_printed", "tempid.no_slip")
 }
 
 // leave drops the applicant's data with the screen.
@@ -525,10 +520,6 @@ func (s *tempidDoneScreen) leave() {
 func (s *tempidDoneScreen) build() fyne.CanvasObject {
 	a := s.app
 	cfg := a.deps.Config()
-	status := tr(s.status)
-	if s.reason != "" {
-		status = tr(s.status, map[string]any{"Reason": tr(s.reason)})
-	}
 	collect := tr("tempid.collect", map[string]any{
 		"Place": cfg.TempID.Place, "Hours": cfg.TempID.Hours,
 		"Date": cfg.TempID.ReadyOn(s.paid.At.Local()).Format("2006-01-02"),
@@ -537,5 +528,5 @@ func (s *tempidDoneScreen) build() fyne.CanvasObject {
 	s.home, s.rate, row = a.doneButtons(s.record, bianmin.KindApplication)
 	return container.NewVBox(append(doneHeader(tr("tempid.queued"), tr("tempid.number"), s.a.Number, "headingText"),
 		wrapLabel(tr("tempid.paid", map[string]any{"Fee": bianmin.FormatYuan(s.paid.Payment.DueFen), "Receipt": s.paid.Payment.Receipt})),
-		statusQR(cfg.StatusURL(s.a.Number, s.a.Secret), 320), wrapLabel(collect), wrapLabel(status), row)...)
+		statusQR(cfg.StatusURL(s.a.Number, s.a.Secret), 320), wrapLabel(collect), wrapLabel(s.slip.String()), row)...)
 }
