@@ -5,13 +5,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"bianmin"
 	"bianmin/office"
-	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 )
 
@@ -21,11 +20,7 @@ import (
 func TestBackgroundSyncDeliversAndReenrolls(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	h, err := syncapi.New(syncapi.Config{Store: st})
 	if err != nil {
 		t.Fatal(err)

@@ -4,13 +4,12 @@ import (
 	"bytes"
 	"context"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"bianmin/office"
-	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 )
 
@@ -20,11 +19,7 @@ import (
 // refuses would measure the wrong thing).
 func TestLoadgenRecordsAreAccepted(t *testing.T) {
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := sqlitetest.Open(t)
 	h, err := syncapi.New(syncapi.Config{Store: st})
 	if err != nil {
 		t.Fatal(err)

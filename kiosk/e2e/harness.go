@@ -35,6 +35,7 @@ import (
 	"bianmin/office"
 	"bianmin/office/sandbox"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 	"bianmin/office/web"
 )
@@ -58,11 +59,7 @@ type Office struct {
 func StartOffice(t testing.TB) *Office {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	if err := office.SeedShipped(ctx, st, log, time.Now()); err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -18,6 +17,7 @@ import (
 	"bianmin/office/backoffice"
 	"bianmin/office/officetest"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/sync/sign"
 	"bianmin/sync/wire"
 )
@@ -42,11 +42,7 @@ const password = "correct horse battery"
 func newOffice(t testing.TB, cfg backoffice.Config, wire ...func(*sqlite.Store, *backoffice.Config)) *officeEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	c := officetest.NewClock(officetest.T0.Add(time.Hour))
 	cfg.Store, cfg.Now = st, c.Now
 	for _, w := range wire {

@@ -11,26 +11,17 @@ import (
 	"bianmin/office"
 	"bianmin/office/officetest"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 )
 
-func open(t *testing.T) *sqlite.Store {
-	t.Helper()
-	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
-}
-
 func TestStoreContract(t *testing.T) {
-	officetest.RunStoreContract(t, func(t *testing.T) office.Store { return open(t) })
+	officetest.RunStoreContract(t, func(t *testing.T) office.Store { return sqlitetest.Open(t) })
 }
 
 // The durability settings are what the DSN asks for, not the driver's
 // defaults (go-sqlite3 would silently use synchronous=NORMAL).
 func TestPragmas(t *testing.T) {
-	s := open(t)
+	s := sqlitetest.Open(t)
 	for name, want := range map[string]string{
 		"journal_mode": "wal", "synchronous": "2", "busy_timeout": "5000", "foreign_keys": "1", "user_version": "5",
 	} {
@@ -45,7 +36,7 @@ func TestPragmas(t *testing.T) {
 
 // The database holds personal data: owner only, WAL file included.
 func TestFileMode(t *testing.T) {
-	s := open(t)
+	s := sqlitetest.Open(t)
 	if err := s.UseNonce(context.Background(), office.Nonce{}); err == nil {
 		t.Fatal("UseNonce of an unknown kiosk succeeded")
 	}

@@ -6,11 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"testing"
 
 	"bianmin/office"
-	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 )
 
 func FuzzParseChangesQuery(f *testing.F) {
@@ -38,11 +37,7 @@ func FuzzEnroll(f *testing.F) {
 	} {
 		f.Add([]byte(b))
 	}
-	st, err := sqlite.Open(context.Background(), filepath.Join(f.TempDir(), sqlite.FileName))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(f)
 	h, err := New(Config{Store: st})
 	if err != nil {
 		f.Fatal(err)

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"bianmin/office"
 	"bianmin/office/officetest"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 	"bianmin/sync/sign"
 	"bianmin/sync/wire"
@@ -36,11 +36,9 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
+	st := sqlitetest.Open(t)
 	f := &fixture{store: st, clock: officetest.NewClock(time.Now().UTC().Truncate(time.Second)), logs: &officetest.LogBuffer{}}
+	var err error
 	f.h, err = syncapi.New(syncapi.Config{Store: st, Now: f.clock.Now, Logger: slog.New(slog.NewTextHandler(f.logs, nil))})
 	if err != nil {
 		t.Fatal(err)

@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,6 +21,7 @@ import (
 	"bianmin/office"
 	"bianmin/office/officetest"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/web"
 	"bianmin/sync/sign"
 	"bianmin/sync/wire"
@@ -51,11 +51,7 @@ func testGrid() []bianmin.Community {
 func startResidents(t *testing.T, cfg web.Config) *residents {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	items, err := office.GridItems(testGrid())
 	if err != nil {
 		t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	"bianmin/kiosk/store"
 	"bianmin/office"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 	"bianmin/sync/client"
 	"bianmin/sync/sign"
@@ -34,12 +35,7 @@ type officeFixture struct {
 
 func startOffice(t testing.TB) *officeFixture {
 	t.Helper()
-	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	h, err := syncapi.New(syncapi.Config{Store: st})
 	if err != nil {
 		t.Fatal(err)

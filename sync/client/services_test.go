@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +15,7 @@ import (
 	"bianmin/office"
 	"bianmin/office/sandbox"
 	"bianmin/office/sqlite"
+	"bianmin/office/sqlite/sqlitetest"
 	"bianmin/office/syncapi"
 	"bianmin/sync/client"
 )
@@ -46,11 +46,7 @@ func (l *loseAnswer) RoundTrip(r *http.Request) (*http.Response, error) {
 func payOffice(t *testing.T) (*client.Client, *sqlite.Store, *sandbox.Gateway, *loseAnswer) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), sqlite.FileName))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := sqlitetest.Open(t)
 	gw := sandbox.New(st, nil)
 	h, err := syncapi.New(syncapi.Config{Store: st, Payments: office.NewPayments(st, gw, nil, nil)})
 	if err != nil {
