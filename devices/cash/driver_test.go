@@ -616,13 +616,7 @@ func TestSinkFailsOnceThenSucceeds(t *testing.T) {
 // Credits the journal never took are offered again by the next driver.
 func TestResumeAfterRestart(t *testing.T) {
 	r := newRig(t)
-	d, err := cash.Open(r.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	r.do(t, "coin", "100")
 	r.sink.until(t, "first coin", func() bool { return len(r.sink.credits) == 1 })
 	journaled := r.sink.credits[0].Counter
@@ -776,13 +770,7 @@ func TestDisableStillCreditsBillInFlight(t *testing.T) {
 
 func TestCloseStopsEverything(t *testing.T) {
 	r := newRig(t)
-	d, err := cash.Open(r.config())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := d.Enable(ctx(t)); err != nil {
-		t.Fatal(err)
-	}
+	d := r.enabled(t)
 	r.do(t, "coin", "50")
 	// Close delivers what its last poll finds, and leaves the devices disabled.
 	if err := d.Close(); err != nil {
