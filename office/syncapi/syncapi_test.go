@@ -120,6 +120,15 @@ func post(t *testing.T, url string, body []byte) officetest.Response {
 	return resp
 }
 
+// unchanged fails the test if the store's counts moved from before: a
+// refused request stores nothing.
+func (f *fixture) unchanged(t *testing.T, before office.Counts) {
+	t.Helper()
+	if after := f.counts(t); after != before {
+		t.Errorf("counts %+v → %+v", before, after)
+	}
+}
+
 // refusedEnroll enrolls with code and wants it refused as a code (403
 // enroll_code) with a message that says why, and nothing stored.
 func (f *fixture) refusedEnroll(t *testing.T, code, why string) {
@@ -130,9 +139,7 @@ func (f *fixture) refusedEnroll(t *testing.T, code, why string) {
 	if resp.Err != nil && !strings.Contains(resp.Err.Message, why) {
 		t.Errorf("message %q does not say %q", resp.Err.Message, why)
 	}
-	if after := f.counts(t); after != before {
-		t.Errorf("counts %+v → %+v", before, after)
-	}
+	f.unchanged(t, before)
 }
 
 func TestEnroll(t *testing.T) {
@@ -180,9 +187,7 @@ func TestEnroll(t *testing.T) {
 		} {
 			wantError(t, post(t, f.srv.URL+"/api/v1/enroll", enrollBody(code, tc.key)), tc.status, tc.code)
 		}
-		if after := f.counts(t); after != before {
-			t.Errorf("counts %+v → %+v", before, after)
-		}
+		f.unchanged(t, before)
 		if resp, _ := officetest.NewKiosk(f.srv.URL).Enroll(ctx, code, ""); resp.Status != 200 {
 			t.Errorf("the code no longer works after garbage attempts: %d %s", resp.Status, resp.Body)
 		}
@@ -207,9 +212,7 @@ func TestEnroll(t *testing.T) {
 				wantError(t, post(t, f.srv.URL+"/api/v1/enroll", tc.body), tc.status, tc.code)
 			})
 		}
-		if after := f.counts(t); after != before {
-			t.Errorf("counts %+v → %+v", before, after)
-		}
+		f.unchanged(t, before)
 	})
 }
 
@@ -271,9 +274,7 @@ func TestPush(t *testing.T) {
 				if tc.name == "one unknown kind" && resp.Err.Record != batch[7].ID {
 					t.Errorf("error names %q, want %s", resp.Err.Record, batch[7].ID)
 				}
-				if after := f.counts(t); after != before {
-					t.Errorf("counts %+v → %+v", before, after)
-				}
+				f.unchanged(t, before)
 			})
 		}
 		for _, tc := range []struct {
@@ -289,18 +290,14 @@ func TestPush(t *testing.T) {
 				before := f.counts(t)
 				resp, _ := k.Signed(ctx, http.MethodPost, "/api/v1/records", []byte(tc.body))
 				wantError(t, resp, tc.status, tc.code)
-				if after := f.counts(t); after != before {
-					t.Errorf("counts %+v → %+v", before, after)
-				}
+				f.unchanged(t, before)
 			})
 		}
 		t.Run("too many records", func(t *testing.T) {
 			before := f.counts(t)
 			_, resp, _ := k.Push(ctx, k.Records(wire.MaxBatch+1, 10))
 			wantError(t, resp, 413, "too_large")
-			if after := f.counts(t); after != before {
-				t.Errorf("counts %+v → %+v", before, after)
-			}
+			f.unchanged(t, before)
 		})
 	})
 }
