@@ -14,32 +14,26 @@ import (
 
 // Publish implements office.FeedService.
 func (s *Store) Publish(ctx context.Context, class string, items []office.Item, at time.Time) (int64, error) {
-	if err := office.ValidateItems(class, items); err != nil {
-		return 0, err
-	}
-	var end int64
-	err := s.update(ctx, func(tx *sql.Tx) error {
-		for _, it := range items {
-			if err := putChange(ctx, tx, class, it, at); err != nil {
-				return err
-			}
-		}
-		var err error
-		end, err = feedEnd(ctx, tx)
-		return err
-	})
-	return end, err
+	return s.putChanges(ctx, class, items, at, false)
 }
 
 // ReplaceClass implements office.FeedService.
 func (s *Store) ReplaceClass(ctx context.Context, class string, items []office.Item, at time.Time) (int64, error) {
+	return s.putChanges(ctx, class, items, at, true)
+}
+
+// putChanges validates items and puts them on the feed in one transaction,
+// after resetting class when replace, and returns the feed's end.
+func (s *Store) putChanges(ctx context.Context, class string, items []office.Item, at time.Time, replace bool) (int64, error) {
 	if err := office.ValidateItems(class, items); err != nil {
 		return 0, err
 	}
 	var end int64
 	err := s.update(ctx, func(tx *sql.Tx) error {
-		if err := resetClass(ctx, tx, class); err != nil {
-			return err
+		if replace {
+			if err := resetClass(ctx, tx, class); err != nil {
+				return err
+			}
 		}
 		for _, it := range items {
 			if err := putChange(ctx, tx, class, it, at); err != nil {
