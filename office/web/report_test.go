@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"html"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -63,15 +62,8 @@ func startResidents(t *testing.T, cfg web.Config) *residents {
 	cfg.Guides, cfg.Residents, cfg.Now = st, st, clock.Now
 	cfg.Grid = func(ctx context.Context) ([]bianmin.Community, error) { return office.LoadGrid(ctx, st) }
 	cfg.ClientIP = web.ClientIPFromHeader("X-Real-IP")
-	logs := &officetest.LogBuffer{}
-	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	h, err := web.NewHandler(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(h)
-	t.Cleanup(ts.Close)
-	r := &residents{server: &server{Server: ts, logs: logs}, store: st, clock: clock}
+	r := &residents{server: start(t, cfg), store: st, clock: clock}
+	logs := r.logs
 	t.Cleanup(func() {
 		for _, secret := range []string{officetest.SecretPhone, officetest.SecretIDNumber, officetest.SecretName, "13812345678"} {
 			if strings.Contains(logs.String(), secret) {
