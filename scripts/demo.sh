@@ -45,6 +45,14 @@ if ! bin/kioskctl queue --data "$out/kiosk" >/dev/null 2>&1 || [ ! -s "$out/kios
   fi
 fi
 
+# A back-office account for the demo (created once; the password is the demo's,
+# change it on the password page for anything beyond a demo).
+if ! printf '%s\n' 'bianmin-demo' | bin/officed user add admin --role admin --data "$out/office" >"$out/user.log" 2>&1 &&
+  ! grep -q '已被使用' "$out/user.log"; then
+  echo "demo: creating the back-office account failed: $(cat "$out/user.log")" >&2
+fi
+echo "demo: back office on http://127.0.0.1:$port/staff/ (user admin, password bianmin-demo)"
+
 # Demo bills for 生活缴费 (scripts/demo-bills/<biller>.csv). Importing replaces
 # a biller's bills, so running the demo again changes nothing; the simulated ID
 # card's holder (张秀英) has a bill with several billers for the household lookup.
