@@ -39,6 +39,9 @@ func DSN(path string) string {
 	q.Set("_txlock", "immediate")
 	q.Set("_busy_timeout", "5000")
 	q.Set("_foreign_keys", "on")
+	// The same few statements run for every record and credit: prepare them
+	// once per connection, not per call.
+	q.Set("_stmt_cache_size", "64")
 	return "file:" + path + "?" + q.Encode()
 }
 
