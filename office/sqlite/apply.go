@@ -84,10 +84,7 @@ func applyTicket(ctx context.Context, tx *sql.Tx, o origin, t *bianmin.Ticket, c
 	if err != nil {
 		return err
 	}
-	if err := addTimeline(ctx, tx, t.Number, bianmin.StateSubmitted, created, office.SubmittedNote(t.Channel)); err != nil {
-		return err
-	}
-	return publishStatus(ctx, tx, t.Number, at)
+	return submitted(ctx, tx, t.Number, created, office.SubmittedNote(t.Channel), at)
 }
 
 // conflictIf is conflict when dup, else nil.
@@ -110,10 +107,7 @@ func applyApplication(ctx context.Context, tx *sql.Tx, o origin, a *bianmin.Appl
 	if err != nil {
 		return err
 	}
-	if err := addTimeline(ctx, tx, a.Number, bianmin.StateSubmitted, created, office.SubmittedNote("kiosk")); err != nil {
-		return err
-	}
-	return publishStatus(ctx, tx, a.Number, at)
+	return submitted(ctx, tx, a.Number, created, office.SubmittedNote("kiosk"), at)
 }
 
 func applyPayment(ctx context.Context, tx *sql.Tx, o origin, p *bianmin.Payment) error {
@@ -192,6 +186,33 @@ func addTimeline(ctx context.Context, tx *sql.Tx, number, state string, at time.
 		VALUES (?1, (SELECT coalesce(max(n), 0) + 1 FROM timeline WHERE number = ?1), ?2, ?3, ?4)`,
 		number, state, formatTime(at), note)
 	return err
+}
+
+// submitted starts the timeline of a ticket or application just stored and
+// publishes its first status. Nothing is read back: the status of a new
+// number is its one "submitted" entry, which is what loadProgress would
+// return (at the stored precision), so a backlog of new records is applied
+// without a query per record.
+func submitted(ctx context.Context, tx *sql.Tx, number string, created time.Time, note string, at time.Time) error {
+	kind, ok := bianmin.ServiceNumberKind(number)
+	if !ok {
+		return notFound("no ticket or application %q", number)
+	}
+	when := formatTime(created)
+	if _, err := tx.ExecContext(ctx, `INSERT INTO timeline (number, n, state, at, note) VALUES (?, 1, ?, ?, ?)`,
+		number, bianmin.StateSubmitted, when, note); err != nil {
+		return err
+	}
+	stored, err := parseTime(when)
+	if err != nil {
+		return err
+	}
+	it, err := office.StatusItem(bianmin.Status{Number: number, Kind: kind, State: bianmin.StateSubmitted,
+		Timeline: []bianmin.StatusEntry{{State: bianmin.StateSubmitted, At: stored, Note: note}}})
+	if err != nil {
+		return err
+	}
+	return putChange(ctx, tx, office.ClassTickets, it, at)
 }
 
 // publishStatus puts number's current status on the feed.
