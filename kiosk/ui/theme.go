@@ -40,6 +40,11 @@ func (t *kioskTheme) Color(n fyne.ThemeColorName, _ fyne.ThemeVariant) color.Col
 		return color.NRGBA{0x8a, 0x90, 0x99, 0xff}
 	case theme.ColorNamePlaceHolder:
 		return color.NRGBA{0x6b, 0x72, 0x7c, 0xff}
+	case theme.ColorNameHover:
+		// A touch screen has no hover, but X leaves the pointer where the
+		// last finger was: a hover shade would then sit on whatever button
+		// is drawn there next, looking disabled. Taps still flash (pressed).
+		return color.Transparent
 	}
 	return theme.DefaultTheme().Color(n, theme.VariantLight)
 }

@@ -121,8 +121,9 @@ func (a *App) card(title, sub string, heading, enabled bool, minHeight float32, 
 	}
 	min := canvas.NewRectangle(color.Transparent)
 	min.SetMinSize(fyne.NewSize(minTouch.Width, minHeight))
-	// The button lies under the text: its hover and press shades then tint the
-	// card instead of hiding the title, and taps still reach it because labels
-	// do not take taps.
-	return btn, container.NewStack(min, bg, btn, container.NewVBox(t, s))
+	// The button lies under the card's face and text: no button shade can
+	// hide the title or the border (the pointer a finger left on a tile
+	// must not make it look disabled), and taps still reach the button
+	// because rectangles and labels do not take taps.
+	return btn, container.NewStack(min, btn, bg, container.NewVBox(t, s))
 }
