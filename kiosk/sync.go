@@ -48,6 +48,9 @@ func (r *Runtime) Enroll(ctx context.Context, server, code string) (Enrollment, 
 	if err != nil {
 		return Enrollment{}, fmt.Errorf("enroll: %w", err)
 	}
+	if resp.Name != "" {
+		name = resp.Name // the name the office gave this kiosk with its code
+	}
 	e := Enrollment{KioskID: resp.KioskID, Name: name, Server: strings.TrimRight(server, "/"), Enrolled: time.Now().UTC()}
 	if err := r.DB.PutSetting(ctx, enrollmentKey, e); err != nil {
 		return Enrollment{}, err

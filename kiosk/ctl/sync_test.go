@@ -42,7 +42,9 @@ func TestLoadgenRecordsAreAccepted(t *testing.T) {
 		}
 		return out.String()
 	}
-	run("enroll", "--data", dir, "--server", srv.URL, "--code", code)
+	if out := run("enroll", "--data", dir, "--server", srv.URL, "--code", code); !strings.Contains(out, "(负载机)") {
+		t.Errorf("enroll said %q; want the name officed gave the code", out)
+	}
 	n := 3 * len(Synthetic)
 	if out := run("loadgen", "--data", dir, "--records", "21"); !strings.Contains(out, "queued 21 records") {
 		t.Fatalf("loadgen said %q", out)
