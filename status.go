@@ -41,7 +41,8 @@ const (
 	// Applications.
 	StateIssued    = "issued"    // card made, ready for pickup
 	StateCollected = "collected" // picked up
-	StateRejected  = "rejected"  // refused with a reason; the fee is refunded
+	StateRejected  = "rejected"  // refused with a reason; the fee is due for refund
+	StateRefunded  = "refunded"  // a rejected application's fee was paid back
 
 	// StateRated marks a timeline entry for a rating; it is never a state.
 	StateRated = "rated"
@@ -51,7 +52,7 @@ const (
 var (
 	TicketStates = []string{StateSubmitted, StateAccepted, StateDispatched, StateResolved,
 		StateCalledBack, StateClosed, StateReopened, StateDuplicate}
-	ApplicationStates = []string{StateSubmitted, StateAccepted, StateIssued, StateCollected, StateRejected}
+	ApplicationStates = []string{StateSubmitted, StateAccepted, StateIssued, StateCollected, StateRejected, StateRefunded}
 )
 
 // ValidState reports whether state is one a ticket or application (kind) can
@@ -71,7 +72,8 @@ var stateLabels = map[string]string{
 	StateResolved: "已办结", StateCalledBack: "已回访", StateClosed: "已关闭",
 	StateReopened: "重新办理", StateDuplicate: "重复工单（已合并）",
 	StateIssued: "已制证，待领取", StateCollected: "已领取", StateRejected: "未通过（退费）",
-	StateRated: "已评价",
+	StateRefunded: "工本费已退还",
+	StateRated:    "已评价",
 }
 
 // StateLabel is the Chinese name of a state (or of StateRated) for screens

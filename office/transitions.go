@@ -31,11 +31,13 @@ var ticketTransitions = map[string][]string{
 }
 
 // Applications: 受理 → 制证 (ready for pickup) → 领取; or 驳回 with a reason
-// before the card is made, which makes the fee due for refund.
+// before the card is made, which makes the fee due for refund, and then 退费
+// when the counter has paid it back (the refund due goes to zero).
 var applicationTransitions = map[string][]string{
 	bianmin.StateSubmitted: {bianmin.StateAccepted, bianmin.StateRejected},
 	bianmin.StateAccepted:  {bianmin.StateIssued, bianmin.StateRejected},
 	bianmin.StateIssued:    {bianmin.StateCollected},
+	bianmin.StateRejected:  {bianmin.StateRefunded},
 }
 
 // NextStates lists the states a ticket or application (kind) in state from
@@ -68,7 +70,7 @@ var actionLabels = map[string]map[string]string{
 	},
 	bianmin.KindApplication: {
 		bianmin.StateAccepted: "受理", bianmin.StateIssued: "制证完成", bianmin.StateCollected: "确认领取",
-		bianmin.StateRejected: "驳回",
+		bianmin.StateRejected: "驳回", bianmin.StateRefunded: "登记工本费已退还",
 	},
 }
 

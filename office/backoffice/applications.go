@@ -61,7 +61,7 @@ type applicationPage struct {
 
 var applicationActions = map[string]string{
 	"accept": bianmin.StateAccepted, "issue": bianmin.StateIssued, "collect": bianmin.StateCollected,
-	"reject": bianmin.StateRejected,
+	"reject": bianmin.StateRejected, "refund": bianmin.StateRefunded,
 }
 
 func (h *Handler) loadApplication(r *http.Request) (office.ApplicationInfo, error) {

@@ -73,11 +73,12 @@ func TestApplicationTransitions(t *testing.T) {
 		bianmin.StateIssued:    {bianmin.StateAccepted, bianmin.StateIssued},
 		bianmin.StateCollected: {bianmin.StateAccepted, bianmin.StateIssued, bianmin.StateCollected},
 		bianmin.StateRejected:  {bianmin.StateRejected},
+		bianmin.StateRefunded:  {bianmin.StateRejected, bianmin.StateRefunded},
 	}
 	targets := map[string]string{"accept": bianmin.StateAccepted, "issue": bianmin.StateIssued,
-		"collect": bianmin.StateCollected, "reject": bianmin.StateRejected}
+		"collect": bianmin.StateCollected, "reject": bianmin.StateRejected, "refund": bianmin.StateRefunded}
 	for _, from := range bianmin.ApplicationStates {
-		for _, action := range []string{"accept", "issue", "collect", "reject"} {
+		for _, action := range []string{"accept", "issue", "collect", "reject", "refund"} {
 			to := targets[action]
 			t.Run(from+" "+action, func(t *testing.T) {
 				a := e.application(t)
@@ -96,6 +97,9 @@ func TestApplicationTransitions(t *testing.T) {
 					}
 					if to == bianmin.StateRejected && (got.RefundDueFen != a.FeeFen || got.RejectReason != "户籍信息核对不一致") {
 						t.Errorf("rejected: %+v", got)
+					}
+					if to == bianmin.StateRefunded && (got.RefundDueFen != 0 || got.RejectReason != "照片不符合要求") {
+						t.Errorf("refunded: the fee is still due or the reason was lost: %+v", got)
 					}
 					if es, _ := e.store.AuditLog(context.Background(), office.AuditFilter{Subject: a.Number, Action: "application." + action}); len(es) != 1 {
 						t.Errorf("audit: %+v", es)

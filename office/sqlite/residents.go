@@ -192,9 +192,13 @@ func advanceApplication(ctx context.Context, tx *sql.Tx, tr office.Transition) (
 	}
 	before = "状态：" + bianmin.StateLabel(state)
 	after = "状态：" + bianmin.StateLabel(tr.State)
-	if tr.State == bianmin.StateRejected {
+	switch tr.State {
+	case bianmin.StateRejected:
 		reason, refund = tr.Reason, fee
 		after += "；驳回原因：" + reason + "；应退费：" + strconv.FormatInt(refund, 10) + " 分"
+	case bianmin.StateRefunded:
+		after += "；已退费：" + strconv.FormatInt(refund, 10) + " 分"
+		refund = 0
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE applications SET state = ?, updated_at = ?, reject_reason = ?, refund_due_fen = ?
 		WHERE number = ?`, tr.State, formatTime(tr.At), reason, refund, tr.Number)
