@@ -44,6 +44,16 @@ func BillerName(id string) (string, bool) {
 	return "", false
 }
 
+// PayeeName is the Chinese name of what a payment pays: a biller's name, or
+// 临时身份证工本费 for the temporary ID card's fee (biller "tempid"). Slips,
+// officed's pages and the gateway's order subject all name it so.
+func PayeeName(biller string) (string, bool) {
+	if biller == "tempid" {
+		return "临时身份证工本费", true
+	}
+	return BillerName(biller)
+}
+
 // Validate checks a bill; the messages name the field, never the holder.
 func (b *Bill) Validate() error {
 	switch {

@@ -20,6 +20,12 @@ const (
 	MethodAlipay = "alipay"
 )
 
+var methodLabels = map[string]string{MethodCash: "现金", MethodWeChat: "微信支付", MethodAlipay: "支付宝"}
+
+// MethodLabel is the Chinese name of a payment method as slips and the
+// receipt page print it; "" for an unknown one.
+func MethodLabel(method string) string { return methodLabels[method] }
+
 // PaymentCodeMethod tells which provider issued a payment code: WeChat Pay
 // codes are 18 digits starting 10–15, Alipay codes 16–24 digits starting
 // 25–30. ok is false for anything else (a slip's QR, scanner garbage).

@@ -237,10 +237,7 @@ func (p *Payments) Pay(ctx context.Context, kiosk string, req bianmin.PayRequest
 	} else if err != nil {
 		return bianmin.PayResult{}, err
 	}
-	name, _ := bianmin.BillerName(req.Biller)
-	if req.Biller == "tempid" {
-		name = "临时身份证工本费"
-	}
+	name, _ := bianmin.PayeeName(req.Biller)
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), gatewayTimeout)
 	defer cancel()
 	res, err := p.gw.Authorize(gctx, GatewayOrder{ID: o.ID, AmountFen: o.AmountFen, Code: req.Code, Method: method, Subject: name + " " + o.Account})

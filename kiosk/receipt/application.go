@@ -14,11 +14,6 @@ type Collection struct {
 	From  time.Time // the first day; the slip says it is an estimate
 }
 
-// methodNames are the payment methods as slips print them.
-var methodNames = map[string]string{
-	bianmin.MethodCash: "现金", bianmin.MethodWeChat: "微信支付", bianmin.MethodAlipay: "支付宝",
-}
-
 var weekdays = [...]string{"日", "一", "二", "三", "四", "五", "六"}
 
 // ApplicationSlip is the slip of a temporary resident ID application (SPEC
@@ -38,7 +33,7 @@ func ApplicationSlip(a bianmin.Application, p bianmin.Payment, c Collection, hea
 	w.line("身份证号："+bianmin.MaskIDNumber(a.IDNumber), 10)
 	w.line("申领原因："+bianmin.ReasonLabel(a.Reason), 10)
 	w.line("联系电话："+bianmin.MaskPhone(a.Phone), 10)
-	method := methodNames[p.Method]
+	method := bianmin.MethodLabel(p.Method)
 	if method == "" {
 		method = p.Method
 	}

@@ -20,17 +20,10 @@ type PaymentInfo struct {
 	Why string    // a voucher's reason, in the resident's words
 }
 
-var paymentMethods = map[string]string{
-	bianmin.MethodCash: "现金", bianmin.MethodWeChat: "微信支付", bianmin.MethodAlipay: "支付宝",
-}
-
 // payee names what was paid: the biller, or the temporary-ID fee.
 func payee(biller string) string {
-	if n, ok := bianmin.BillerName(biller); ok {
+	if n, ok := bianmin.PayeeName(biller); ok {
 		return n
-	}
-	if biller == "tempid" {
-		return "临时身份证工本费"
 	}
 	return "—"
 }
@@ -62,7 +55,7 @@ func PaymentReceipt(p bianmin.Payment, in PaymentInfo) ([]byte, error) {
 	if p.Credit > 0 {
 		w.line("多付金额："+bianmin.FormatYuan(p.Credit)+" 元（本机不找零，已记入户头余额，可抵下期费用）", 10)
 	}
-	method := paymentMethods[p.Method]
+	method := bianmin.MethodLabel(p.Method)
 	if method == "" {
 		method = p.Method
 	}

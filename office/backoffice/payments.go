@@ -64,15 +64,13 @@ func billerOptions() []billerOption {
 	for _, b := range bianmin.Billers {
 		out = append(out, billerOption{b.ID, b.Name})
 	}
-	return append(out, billerOption{"tempid", "临时身份证工本费"})
+	tempid, _ := bianmin.PayeeName("tempid")
+	return append(out, billerOption{"tempid", tempid})
 }
 
 // billerName is the Chinese name of a biller id.
 func billerName(id string) string {
-	if id == "tempid" {
-		return "临时身份证工本费"
-	}
-	if n, ok := bianmin.BillerName(id); ok {
+	if n, ok := bianmin.PayeeName(id); ok {
 		return n
 	}
 	return id

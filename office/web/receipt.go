@@ -30,8 +30,6 @@ type receiptPage struct {
 	Received string
 }
 
-var receiptMethods = map[string]string{bianmin.MethodCash: "现金", bianmin.MethodWeChat: "微信支付", bianmin.MethodAlipay: "支付宝"}
-
 func (h *Handler) serveReceipt(w http.ResponseWriter, r *http.Request) {
 	noStore(w)
 	if ok, wait := h.pages.allow(h.clientIP(r)); !ok {
@@ -58,12 +56,9 @@ func (h *Handler) serveReceipt(w http.ResponseWriter, r *http.Request) {
 		h.notFound(w, r, receiptNotFound)
 		return
 	}
-	payee, ok := bianmin.BillerName(p.Biller)
-	if !ok && p.Biller == "tempid" {
-		payee = "临时身份证工本费"
-	}
+	payee, _ := bianmin.PayeeName(p.Biller)
 	page := receiptPage{Receipt: p.Receipt, Payee: payee, Account: bianmin.MaskAccount(p.Account), Period: p.Period,
-		Due: bianmin.FormatYuan(p.DueFen) + " 元", Paid: bianmin.FormatYuan(p.PaidFen) + " 元", Method: receiptMethods[p.Method],
+		Due: bianmin.FormatYuan(p.DueFen) + " 元", Paid: bianmin.FormatYuan(p.PaidFen) + " 元", Method: bianmin.MethodLabel(p.Method),
 		Gateway: p.Gateway, Offline: p.Offline, At: p.Created.In(h.loc).Format("2006-01-02 15:04:05"),
 		Received: p.Received.In(h.loc).Format("2006-01-02 15:04")}
 	if p.Biller == "tempid" {
