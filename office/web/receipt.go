@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"net/http"
 
 	"bianmin"
@@ -31,29 +32,11 @@ type receiptPage struct {
 }
 
 func (h *Handler) serveReceipt(w http.ResponseWriter, r *http.Request) {
-	noStore(w)
-	if ok, wait := h.pages.allow(h.clientIP(r)); !ok {
-		h.tooMany(w, r, wait, "查询")
-		return
-	}
-	number, secret := r.PathValue("number"), r.URL.Query().Get("s")
-	var (
-		p     office.PaymentInfo
-		found bool
-	)
-	if bianmin.ValidReceiptNumber(number) && bianmin.ValidSecret(secret) {
-		info, err := h.residents.Payment(r.Context(), number)
-		switch bianmin.ErrorCode(err) {
-		case "":
-			p, found = info, office.SecretMatches(info.Secret, secret)
-		case bianmin.ENOTFOUND:
-		default:
-			h.internalError(w, r, err)
-			return
-		}
-	}
-	if !found {
-		h.notFound(w, r, receiptNotFound)
+	p, ok := bySecret(h, w, r, bianmin.ValidReceiptNumber, receiptNotFound, func(ctx context.Context, n string) (office.PaymentInfo, string, error) {
+		p, err := h.residents.Payment(ctx, n)
+		return p, p.Secret, err
+	})
+	if !ok {
 		return
 	}
 	payee, _ := bianmin.PayeeName(p.Biller)

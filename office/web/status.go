@@ -18,32 +18,44 @@ import (
 const statusNotFound = "未找到该事项"
 
 func (h *Handler) serveStatus(w http.ResponseWriter, r *http.Request) {
+	valid := func(n string) bool { _, ok := bianmin.ServiceNumberKind(n); return ok }
+	pr, ok := bySecret(h, w, r, valid, statusNotFound, func(ctx context.Context, n string) (office.Progress, string, error) {
+		p, err := h.residents.Progress(ctx, n)
+		return p, p.Secret, err
+	})
+	if ok {
+		h.render(w, r, http.StatusOK, statusTmpl, h.statusPage(r.Context(), pr))
+	}
+}
+
+// bySecret answers the first part of a page that needs the secret from a
+// slip's QR (status, receipt): no caching, the rate limit, then the lookup.
+// An invalid number, an unknown one and a wrong or missing secret all get
+// the same 404 page with notFoundMsg. It returns false when it has answered.
+func bySecret[T any](h *Handler, w http.ResponseWriter, r *http.Request, valid func(string) bool, notFoundMsg string,
+	get func(ctx context.Context, number string) (T, string, error)) (T, bool) {
+	var zero T
 	noStore(w)
 	if ok, wait := h.pages.allow(h.clientIP(r)); !ok {
 		h.tooMany(w, r, wait, "查询")
-		return
+		return zero, false
 	}
 	number, secret := r.PathValue("number"), r.URL.Query().Get("s")
-	var (
-		pr    office.Progress
-		found bool
-	)
-	if _, ok := bianmin.ServiceNumberKind(number); ok && bianmin.ValidSecret(secret) {
-		p, err := h.residents.Progress(r.Context(), number)
+	if valid(number) && bianmin.ValidSecret(secret) {
+		v, stored, err := get(r.Context(), number)
 		switch bianmin.ErrorCode(err) {
 		case "":
-			pr, found = p, office.SecretMatches(p.Secret, secret)
+			if office.SecretMatches(stored, secret) {
+				return v, true
+			}
 		case bianmin.ENOTFOUND:
 		default:
 			h.internalError(w, r, err)
-			return
+			return zero, false
 		}
 	}
-	if !found {
-		h.notFound(w, r, statusNotFound)
-		return
-	}
-	h.render(w, r, http.StatusOK, statusTmpl, h.statusPage(r.Context(), pr))
+	h.notFound(w, r, notFoundMsg)
+	return zero, false
 }
 
 type statusPage struct {
